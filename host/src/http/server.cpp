@@ -1,0 +1,420 @@
+#include "http/server.hpp"
+
+#include "core/log.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <stdexcept>
+
+namespace linetest::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class session_base {
+public:
+    virtual ~session_base() = default;
+    /// Closes the connection if it is waiting for a request that has not started.
+    virtual void close_if_idle() = 0;
+};
+
+}  // namespace
+
+struct server::impl : std::enable_shared_from_this<server::impl> {
+    impl(asio::io_context& io_context, server_config server_settings, request_handler on_request,
+         error_responder responder)
+        : io(io_context),
+          config(std::move(server_settings)),
+          handler(std::move(on_request)),
+          errors(std::move(responder)),
+          log(core::logger("http")) {}
+
+    void accept(std::size_t index);
+    void on_accept(std::size_t index, beast::error_code ec, tcp::socket socket);
+    void register_session(const std::shared_ptr<session_base>& session);
+
+    asio::io_context& io;
+    server_config config;
+    request_handler handler;
+    error_responder errors;
+    std::shared_ptr<spdlog::logger> log;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::vector<std::shared_ptr<asio::ssl::context>> tls_contexts;  // null for plain listeners
+    std::atomic<std::size_t> active{0};
+    std::atomic<bool> stopping{false};
+    std::atomic<std::uint64_t> next_connection_id{1};
+    std::mutex sessions_mutex;
+    std::vector<std::weak_ptr<session_base>> sessions;
+};
+
+namespace {
+
+template <class Stream>
+class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
+public:
+    template <class... Args>
+    session(std::shared_ptr<server::impl> owner, peer_info peer, Args&&... stream_args)
+        : stream_(std::forward<Args>(stream_args)...),
+          server_(std::move(owner)),
+          peer_(std::move(peer)) {
+        ++server_->active;
+    }
+
+    ~session() override { --server_->active; }
+
+    void start() {
+        asio::dispatch(stream_.get_executor(),
+                       beast::bind_front_handler(&session::on_start, this->shared_from_this()));
+    }
+
+    void close_if_idle() override {
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+            if (self->waiting_for_request_ && self->parser_ && !self->parser_->got_some()) {
+                beast::error_code ignored;
+                beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both,
+                                                                         ignored);
+                beast::get_lowest_layer(self->stream_).close();
+            }
+        });
+    }
+
+    /// Answers a connection over the cap with 503 and closes it.
+    void reject_overloaded() {
+        asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            self->send(self->server_->errors.overloaded(), true);
+        });
+    }
+
+private:
+    static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+    const server_limits& limits() const { return server_->config.limits; }
+
+    void on_start() {
+        if constexpr (is_tls) {
+            beast::get_lowest_layer(stream_).expires_after(limits().tls_handshake_timeout);
+            stream_.async_handshake(
+                asio::ssl::stream_base::server,
+                beast::bind_front_handler(&session::on_handshake, this->shared_from_this()));
+        } else {
+            do_read(limits().read_timeout);
+        }
+    }
+
+    void on_handshake(beast::error_code ec) {
+        if (ec) {
+            server_->log->debug("TLS handshake failed: {} remote={} connection_id={}",
+                                ec.message(), peer_.remote_address, peer_.connection_id);
+            return;
+        }
+        do_read(limits().read_timeout);
+    }
+
+    void do_read(std::chrono::milliseconds timeout) {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
+        parser_->body_limit(limits().max_body_bytes);
+        waiting_for_request_ = true;
+        beast::get_lowest_layer(stream_).expires_after(timeout);
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&session::on_read_header, this->shared_from_this()));
+    }
+
+    void on_read_header(beast::error_code ec, std::size_t) {
+        waiting_for_request_ = false;
+        if (ec) {
+            return on_read_failure(ec);
+        }
+        // The deadline now covers the rest of the request, however long the
+        // connection sat idle before it began.
+        beast::get_lowest_layer(stream_).expires_after(limits().read_timeout);
+        const auto& header = parser_->get();
+        if (beast::iequals(header[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+            auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(
+                bhttp::status::continue_, header.version());
+            bhttp::async_write(stream_, *interim,
+                               [self = this->shared_from_this(), interim](beast::error_code write_ec,
+                                                                          std::size_t) {
+                                   if (write_ec) {
+                                       return self->on_read_failure(write_ec);
+                                   }
+                                   self->read_body();
+                               });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read, this->shared_from_this()));
+    }
+
+    void on_read_failure(beast::error_code ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof ||
+            ec == asio::ssl::error::stream_truncated) {
+            return do_close();
+        }
+        if (ec == beast::error::timeout) {
+            server_->log->debug("closing connection after read timeout remote={} connection_id={}",
+                                peer_.remote_address, peer_.connection_id);
+            return do_close();
+        }
+        framing_failure failure;
+        if (ec == bhttp::error::header_limit) {
+            failure.message = "request headers exceed " +
+                              std::to_string(limits().max_header_bytes) + " bytes";
+        } else if (ec == bhttp::error::body_limit) {
+            failure.message =
+                "request body exceeds " + std::to_string(limits().max_body_bytes) + " bytes";
+        } else {
+            failure.message = "malformed HTTP request: " + ec.message();
+        }
+        server_->log->info("rejecting unreadable request: {} remote={} connection_id={}",
+                           failure.message, peer_.remote_address, peer_.connection_id);
+        send(server_->errors.malformed(failure), true);
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec) {
+            return on_read_failure(ec);
+        }
+        const request& req = parser_->get();
+        const bool close = !req.keep_alive() || server_->stopping.load();
+        response res;
+        try {
+            res = server_->handler(req, peer_);
+        } catch (const std::exception& e) {
+            server_->log->error("request handler failed: {} target={} connection_id={}", e.what(),
+                                std::string(req.target()), peer_.connection_id);
+            res = server_->errors.internal_error();
+        }
+        res.version(req.version());
+        send(std::move(res), close);
+    }
+
+    void send(response res, bool close) {
+        res.keep_alive(!close);
+        res.prepare_payload();
+        auto message = std::make_shared<response>(std::move(res));
+        beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);
+        bhttp::async_write(stream_, *message,
+                           [self = this->shared_from_this(), message, close](beast::error_code ec,
+                                                                             std::size_t) {
+                               self->on_write(ec, close);
+                           });
+    }
+
+    void on_write(beast::error_code ec, bool close) {
+        if (ec) {
+            server_->log->debug("write failed: {} connection_id={}", ec.message(),
+                                peer_.connection_id);
+            return do_close();
+        }
+        if (close || server_->stopping.load()) {
+            return do_close();
+        }
+        do_read(limits().idle_timeout);
+    }
+
+    void do_close() {
+        if constexpr (is_tls) {
+            beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+                beast::get_lowest_layer(self->stream_).close();
+            });
+        } else {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            stream_.close();
+        }
+    }
+
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::shared_ptr<server::impl> server_;
+    peer_info peer_;
+    bool waiting_for_request_ = false;
+};
+
+}  // namespace
+
+void server::impl::register_session(const std::shared_ptr<session_base>& session) {
+    const std::lock_guard lock(sessions_mutex);
+    std::erase_if(sessions, [](const auto& weak) { return weak.expired(); });
+    sessions.push_back(session);
+}
+
+void server::impl::accept(std::size_t index) {
+    acceptors[index]->async_accept(
+        asio::make_strand(io),
+        [self = shared_from_this(), index](beast::error_code ec, tcp::socket socket) {
+            self->on_accept(index, ec, std::move(socket));
+        });
+}
+
+void server::impl::on_accept(std::size_t index, beast::error_code ec, tcp::socket socket) {
+    if (stopping.load()) {
+        return;
+    }
+    if (ec) {
+        if (ec != asio::error::operation_aborted) {
+            log->warn("accept failed on {}: {}", config.listeners[index].address, ec.message());
+            accept(index);
+        }
+        return;
+    }
+    peer_info peer;
+    beast::error_code endpoint_ec;
+    const auto remote = socket.remote_endpoint(endpoint_ec);
+    peer.remote_address = endpoint_ec ? "unknown" : remote.address().to_string();
+    peer.connection_id = next_connection_id++;
+    const bool over_cap = active.load() >= config.limits.max_connections;
+    if (over_cap) {
+        log->warn("connection cap of {} reached, answering 503 remote={}",
+                  config.limits.max_connections, peer.remote_address);
+    }
+    if (tls_contexts[index]) {
+        peer.tls = true;
+        if (over_cap) {
+            // A TLS client cannot read a 503 before the handshake; closing is the answer.
+            socket.close(endpoint_ec);
+        } else {
+            auto created = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
+                shared_from_this(), peer, std::move(socket), *tls_contexts[index]);
+            register_session(created);
+            created->start();
+        }
+    } else {
+        auto created =
+            std::make_shared<session<beast::tcp_stream>>(shared_from_this(), peer, std::move(socket));
+        if (over_cap) {
+            created->reject_overloaded();
+        } else {
+            register_session(created);
+            created->start();
+        }
+    }
+    accept(index);
+}
+
+namespace {
+
+std::shared_ptr<asio::ssl::context> make_tls_context(const listener_config& listener) {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use |
+                         SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                         SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    // TLS 1.2 suites limited to forward-secret AEAD ciphers; TLS 1.3 keeps OpenSSL's defaults.
+    SSL_CTX_set_cipher_list(context->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    beast::error_code ec;
+    context->use_certificate_chain_file(listener.certificate_file, ec);
+    if (ec) {
+        throw std::runtime_error("cannot load TLS certificate chain '" +
+                                 listener.certificate_file + "': " + ec.message());
+    }
+    context->use_private_key_file(listener.private_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+        throw std::runtime_error("cannot load TLS private key '" + listener.private_key_file +
+                                 "': " + ec.message());
+    }
+    return context;
+}
+
+}  // namespace
+
+server::server(asio::io_context& io, server_config config, request_handler handler,
+               error_responder errors)
+    : impl_(std::make_shared<impl>(io, std::move(config), std::move(handler), std::move(errors))) {}
+
+server::~server() {
+    stop();
+}
+
+void server::start() {
+    for (const auto& listener : impl_->config.listeners) {
+        beast::error_code ec;
+        const auto address = asio::ip::make_address(listener.address, ec);
+        if (ec) {
+            throw std::runtime_error("invalid listen address '" + listener.address +
+                                     "': " + ec.message());
+        }
+        const tcp::endpoint endpoint(address, listener.port);
+        auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->io));
+        acceptor->open(endpoint.protocol(), ec);
+        if (!ec) {
+            acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+        }
+        if (!ec) {
+            acceptor->bind(endpoint, ec);
+        }
+        if (!ec) {
+            acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        }
+        if (ec) {
+            throw std::runtime_error("cannot listen on " + listener.address + ":" +
+                                     std::to_string(listener.port) + ": " + ec.message());
+        }
+        impl_->tls_contexts.push_back(listener.tls ? make_tls_context(listener) : nullptr);
+        impl_->acceptors.push_back(std::move(acceptor));
+    }
+    for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
+        const auto bound = impl_->acceptors[i]->local_endpoint();
+        impl_->log->info("listening on {}:{}{}", bound.address().to_string(), bound.port(),
+                         impl_->tls_contexts[i] ? " (TLS)" : "");
+        impl_->accept(i);
+    }
+}
+
+std::vector<tcp::endpoint> server::local_endpoints() const {
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& acceptor : impl_->acceptors) {
+        beast::error_code ec;
+        endpoints.push_back(acceptor->local_endpoint(ec));
+    }
+    return endpoints;
+}
+
+void server::stop() {
+    if (impl_->stopping.exchange(true)) {
+        return;
+    }
+    for (auto& acceptor : impl_->acceptors) {
+        asio::post(acceptor->get_executor(), [self = impl_, raw = acceptor.get()] {
+            beast::error_code ignored;
+            raw->close(ignored);
+        });
+    }
+    const std::lock_guard lock(impl_->sessions_mutex);
+    for (const auto& weak : impl_->sessions) {
+        if (auto live = weak.lock()) {
+            live->close_if_idle();
+        }
+    }
+}
+
+std::size_t server::active_connections() const noexcept {
+    return impl_->active.load();
+}
+
+}  // namespace linetest::http
