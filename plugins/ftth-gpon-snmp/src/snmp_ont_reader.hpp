@@ -1,0 +1,40 @@
+#pragma once
+
+#include <linetest/sdk/types.hpp>
+
+#include "ont_location.hpp"
+#include "ont_reading.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace linetest::gpon {
+
+/// Checks, without I/O, that the target's credentials select SNMPv2c
+/// (`community`) or SNMPv3 USM (`user`, optional `auth_protocol` SHA or MD5 with
+/// `auth_key`, optional `priv_protocol` AES or DES with `priv_key`). Returns an
+/// operator-facing problem, or an empty string when they are usable. Never
+/// includes a secret in the text.
+std::string check_snmp_credentials(const std::map<std::string, std::string>& credentials);
+
+/// Limits for one poll.
+struct snmp_limits {
+    std::chrono::milliseconds timeout{2000};  ///< Per attempt, capped so that all fit the deadline.
+    int retries = 1;
+    std::chrono::steady_clock::time_point deadline;
+};
+
+/// Reads the Huawei ONT object set for `location` with one SNMP GET: sysUpTime,
+/// run, config and match status, ranging distance, last down cause, ONT Tx/Rx
+/// and OLT Rx of the ONT. Uses a net-snmp single session (`snmp_sess_*`), so
+/// concurrent calls from several threads are safe. The optional target
+/// attribute `snmp_context` sets the SNMPv3 context name. `cancelled` is
+/// checked before each request (the SNMPv3 engine discovery is one).
+/// Equipment and network failures are returned in `ont_poll::status`, not thrown.
+ont_poll read_huawei_ont(const sdk::equipment_target& target,
+                         const ont_location& location,
+                         const snmp_limits& limits,
+                         const std::function<bool()>& cancelled);
+
+}  // namespace linetest::gpon
