@@ -94,6 +94,9 @@ struct session_settings {
 };
 
 // Fills the USM part of `settings`. Returns a problem text, empty on success.
+// NOTE: net-snmp keeps a process-wide USM user list keyed by engine ID and user
+// name, and a later session for the same pair reuses the stored keys, so a key
+// changed in the inventory takes effect only after the daemon restarts.
 std::string set_usm(const credential_map& credentials, session_settings& settings) {
     auto& session = settings.session;
     settings.user = value_or_empty(credentials, "user");
