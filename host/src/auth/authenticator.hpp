@@ -1,0 +1,99 @@
+#pragma once
+
+#include "auth/jwt_verifier.hpp"
+#include "auth/key_cache.hpp"
+#include "core/config_reader.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace linetest::auth {
+
+/// How callers prove who they are. Only bearer exists so far; mTLS and Basic are the other
+/// mechanisms the gateway offers and would be added as further values. There is deliberately
+/// no value that turns authentication off.
+enum class auth_mode { invalid = 0, bearer };
+
+/// A caller identity and the tenants it may act for; `"*"` stands for any tenant.
+struct client_permission {
+    std::string id;
+    std::vector<std::string> tenants;
+};
+
+struct auth_settings {
+    auth_mode mode = auth_mode::invalid;
+    verifier_settings bearer;
+    key_cache_settings jwks;
+    /// Empty means every verified identity may act for every tenant.
+    std::vector<client_permission> clients;
+};
+
+/// Reads the `auth` section of the configuration:
+///
+///   mode                              "bearer" (required; "none" is refused)
+///   bearer.issuer                     exact `iss` (required)
+///   bearer.audience                   must be in `aud` (required)
+///   bearer.jwks_url                   https URL, or http on a loopback host (required)
+///   bearer.required_scope             in `scope` or `scp` (required)
+///   bearer.algorithms                 subset of RS256, PS256, ES256 (default all three)
+///   bearer.leeway_ms                  clock skew allowed on exp/nbf/iat (default 30000)
+///   bearer.max_token_bytes            (default 8192)
+///   bearer.jwks_refresh_ms            scheduled JWKS refresh (default 600000)
+///   bearer.unknown_kid_min_interval_ms  spacing of unknown-kid fetches (default 60000)
+///   clients                           [{"id": ..., "tenants": [...]}] (default empty)
+///
+/// Throws `core::config_error` naming the full key on any invalid or unknown option.
+auth_settings parse_auth_settings(core::config_reader section);
+
+/// The answer for one request.
+struct auth_decision {
+    enum class outcome { invalid = 0, allow, unauthenticated, forbidden };
+
+    outcome result = outcome::invalid;
+    /// The verified identity; set for allow and forbidden.
+    std::string identity;
+    /// Why the request was refused, for the log only (unauthenticated); never sent back.
+    verify_failure failure;
+
+    bool allowed() const noexcept { return result == outcome::allow; }
+    /// 200 for allow (the caller proceeds), 401 or 403 otherwise. A 401 body is always the
+    /// generic `NOT_AUTHORISED` error, whatever the reason.
+    int http_status() const noexcept;
+};
+
+/// Decides whether a request to `POST /service-tests` may proceed, from its `Authorization`
+/// and `Tenant` headers. Construct, call `initial_load` (and refuse to start when it fails),
+/// then `start` for scheduled JWKS refreshes. `authenticate` is thread-safe.
+class authenticator {
+public:
+    authenticator(auth_settings settings,
+                  fetch_function fetch,
+                  system_clock_function wall_clock = {},
+                  steady_clock_function steady_clock = {});
+
+    /// Loads the JWKS; returns the message to report at start when that fails.
+    std::optional<std::string> initial_load();
+    void start();
+    void stop();
+
+    /// Checks the credentials. `log_fields` (for example `request_id=... conversation_id=...`)
+    /// ends the log line written for a refusal. The token is never logged.
+    auth_decision authenticate(std::string_view authorization,
+                               std::string_view tenant,
+                               std::string_view log_fields = {}) const;
+
+    /// The key cache, so tests can step refreshes.
+    key_cache& keys_for_test() { return *keys_; }
+
+private:
+    bool permitted(const std::string& identity, std::string_view tenant) const;
+
+    const auth_settings settings_;
+    const std::shared_ptr<key_cache> keys_;
+    const jwt_verifier verifier_;
+};
+
+}  // namespace linetest::auth
