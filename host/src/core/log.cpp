@@ -18,6 +18,7 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
     auto created = std::make_shared<spdlog::logger>(name, default_logger->sinks().begin(),
                                                     default_logger->sinks().end());
     created->set_level(default_logger->level());
+    created->flush_on(default_logger->flush_level());
     spdlog::register_logger(created);
     return created;
 }

@@ -1,0 +1,268 @@
+#include "daemon/daemon.hpp"
+
+#include "admission/service_tests_handler.hpp"
+#include "core/config_reader.hpp"
+#include "core/log.hpp"
+#include "core/random.hpp"
+#include "executor/executor.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "ops/daemon_config.hpp"
+#include "ops/logging.hpp"
+#include "ops/systemd.hpp"
+#include "store/sqlite_store.hpp"
+#include "updates/dispatcher.hpp"
+#include "updates/kci_encoder.hpp"
+#include "updates/token_source.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+namespace linetest::daemon {
+
+namespace {
+
+/// Fetches the JWKS over the daemon's own HTTP client.
+auth::fetch_function make_jwks_fetcher() {
+    return [](const std::string& url) -> auth::fetch_result {
+        try {
+            http::client client(http::client_options{std::chrono::seconds(5), 1024 * 1024, {}, "linetestd"});
+            http::client_request request;
+            request.target = http::parse_url(url);
+            auto response = client.send(request);
+            if (!response) {
+                return auth::fetch_result::failure(response.error().message);
+            }
+            if (response->status != 200) {
+                return auth::fetch_result::failure("HTTP status " + std::to_string(response->status));
+            }
+            return auth::fetch_result::success(std::move(response->body));
+        } catch (const std::exception& e) {
+            return auth::fetch_result::failure(e.what());
+        }
+    };
+}
+
+store::kci_record make_kci_record(const store::test_record& record, int sequence_number,
+                                  const std::string& body, const std::string& kci_id,
+                                  store::clock::time_point now) {
+    store::kci_record kci;
+    kci.test_id = record.id;
+    kci.kci_id = kci_id;
+    kci.sequence_number = sequence_number;
+    kci.body = body;
+    kci.conversation_id = record.conversation_id;
+    kci.created_at = now;
+    kci.next_attempt_at = now;
+    return kci;
+}
+
+std::string format_metrics(store::store& store, const executor::executor& executor,
+                           const updates::dispatcher& dispatcher) {
+    const auto outbox = store.outbox();
+    const auto counters = dispatcher.read_counters();
+    double oldest_age = 0;
+    if (outbox.oldest_pending_created_at) {
+        oldest_age = std::chrono::duration<double>(store::clock::now() -
+                                                   *outbox.oldest_pending_created_at)
+                         .count();
+    }
+    return fmt::format(
+        "# TYPE linetest_outbox_pending gauge\nlinetest_outbox_pending {}\n"
+        "# TYPE linetest_outbox_dead gauge\nlinetest_outbox_dead {}\n"
+        "# TYPE linetest_outbox_oldest_pending_age_seconds gauge\n"
+        "linetest_outbox_oldest_pending_age_seconds {:.3f}\n"
+        "# TYPE linetest_executor_queued gauge\nlinetest_executor_queued {}\n"
+        "# TYPE linetest_executor_running gauge\nlinetest_executor_running {}\n"
+        "# TYPE linetest_kci_sent_total counter\nlinetest_kci_sent_total {}\n"
+        "# TYPE linetest_kci_retried_total counter\nlinetest_kci_retried_total {}\n"
+        "# TYPE linetest_kci_dead_total counter\nlinetest_kci_dead_total {}\n",
+        outbox.pending, outbox.dead, oldest_age, executor.queued(), executor.running(),
+        counters.sent, counters.retried, counters.dead);
+}
+
+}  // namespace
+
+int check_config(const std::filesystem::path& config_file) {
+    try {
+        const auto config = ops::load_daemon_config(config_file);
+        inventory::load_inventory(config.inventory_file, config.equipment_credentials);
+        const plugins::plugin_host plugins(config.plugins);
+        std::cout << config_file.string() << ": valid\n";
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "linetestd: " << e.what() << '\n';
+        return 2;
+    }
+}
+
+int run(const std::filesystem::path& config_file) {
+    ops::daemon_config config;
+    try {
+        config = ops::load_daemon_config(config_file);
+    } catch (const std::exception& e) {
+        std::cerr << "linetestd: " << e.what() << '\n';
+        return 2;
+    }
+    ops::setup_logging(config.logging);
+    auto log = core::logger("ops");
+    log->info("starting linetestd config={}", config.source.string());
+
+    std::unique_ptr<store::sqlite_store> store;
+    std::unique_ptr<plugins::plugin_host> plugins;
+    std::unique_ptr<auth::authenticator> authenticator;
+    try {
+        store = store::sqlite_store::open(config.database);
+        log->info("opened store {}", config.database.string());
+        auto services = inventory::load_inventory(config.inventory_file, config.equipment_credentials);
+        store->replace_services(services);
+        log->info("loaded {} services from {}", services.size(), config.inventory_file.string());
+        plugins = std::make_unique<plugins::plugin_host>(config.plugins);
+        authenticator = std::make_unique<auth::authenticator>(config.auth, make_jwks_fetcher());
+        if (const auto error = authenticator->initial_load()) {
+            log->critical("cannot load the JWKS for bearer tokens: {}", *error);
+            return 1;
+        }
+        authenticator->start();
+    } catch (const core::config_error& e) {
+        log->critical("invalid configuration: {}", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        log->critical("start-up failed: {}", e.what());
+        return 1;
+    }
+
+    updates::client_credentials_token_source tokens(config.updates.token_config());
+    updates::dispatcher_options dispatch_options;
+    dispatch_options.kcis_url = config.updates.kcis_url();
+    dispatch_options.client = config.updates.client_options();
+    dispatch_options.retry = config.updates.retry;
+    updates::dispatcher dispatcher(*store, tokens, dispatch_options);
+
+    const auto build_result_kci = [](const store::test_record& record, const sdk::report& report,
+                                     store::clock::time_point finished_at) {
+        updates::kci_header header{core::random_uuid(), record.kci_count + 1, finished_at};
+        const auto body = updates::encode_result_kci(record, report, header, finished_at);
+        return make_kci_record(record, header.sequence_number, body, header.id, finished_at);
+    };
+    executor::executor executor(config.executor, *store, *plugins, config.equipment_credentials,
+                                build_result_kci, [&dispatcher] { dispatcher.notify(); });
+
+    admission::accepted_kcis_builder accepted_kcis;
+    if (config.updates.send_accepted_kci) {
+        accepted_kcis = [](const store::test_record& record) {
+            const auto now = store::clock::now();
+            updates::kci_header header{core::random_uuid(), 1, now};
+            const auto body = updates::encode_accepted_kci(record, header);
+            return std::vector<store::kci_record>{
+                make_kci_record(record, 1, body, header.id, now)};
+        };
+    }
+    admission::service_tests_handler handler(admission::handler_dependencies{
+        *authenticator, *store, *plugins, executor, config.equipment_credentials, accepted_kcis,
+        [&dispatcher] { dispatcher.notify(); },
+        [&] { return format_metrics(*store, executor, dispatcher); },
+        config.supplier_reference_prefix});
+
+    boost::asio::io_context io(static_cast<int>(config.http_threads));
+    http::server server(
+        io, config.server,
+        [&handler](const http::request& request, const http::peer_info& peer) {
+            return handler.handle(request, peer);
+        },
+        admission::make_error_responder());
+
+    try {
+        executor.recover();
+        dispatcher.start();
+        server.start();
+    } catch (const std::exception& e) {
+        log->critical("start-up failed: {}", e.what());
+        executor.stop(std::chrono::seconds(1));
+        dispatcher.stop();
+        return 1;
+    }
+    handler.set_ready(true);
+
+    boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+    boost::asio::steady_timer drain_timer(io);
+    const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+    std::function<void()> poll_drain = [&] {
+        if (server.active_connections() == 0 || std::chrono::steady_clock::now() >= *drain_deadline) {
+            if (server.active_connections() > 0) {
+                log->warn("drain timeout passed with {} connections open; closing them",
+                          server.active_connections());
+            }
+            io.stop();
+            return;
+        }
+        drain_timer.expires_after(std::chrono::milliseconds(50));
+        drain_timer.async_wait([&](boost::system::error_code) { poll_drain(); });
+    };
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) {
+            return;
+        }
+        log->info("received signal {}; draining connections for at most {} ms", signal,
+                  config.drain_timeout.count());
+        ops::notify_systemd("STOPPING=1");
+        handler.set_ready(false);
+        server.stop();
+        *drain_deadline = std::chrono::steady_clock::now() + config.drain_timeout;
+        poll_drain();
+    });
+
+    // Ping systemd's watchdog from the I/O loop, so a stuck loop gets the unit restarted.
+    boost::asio::steady_timer watchdog_timer(io);
+    std::uint64_t watchdog_usec = 0;
+    std::function<void()> ping_watchdog = [&] {
+        ops::notify_systemd("WATCHDOG=1");
+        watchdog_timer.expires_after(std::chrono::microseconds(watchdog_usec / 2));
+        watchdog_timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) {
+                ping_watchdog();
+            }
+        });
+    };
+    if (const char* text = std::getenv("WATCHDOG_USEC"); text != nullptr) {
+        watchdog_usec = std::strtoull(text, nullptr, 10);
+        if (watchdog_usec > 0) {
+            ping_watchdog();
+        }
+    }
+
+    ops::notify_systemd("READY=1");
+    log->info("linetestd ready");
+
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < config.http_threads; ++i) {
+        threads.emplace_back([&io] { io.run(); });
+    }
+    io.run();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+
+    log->info("listeners closed; stopping test runs and the KCI dispatcher");
+    const bool workers_stopped = executor.stop(config.drain_timeout);
+    dispatcher.stop();
+    authenticator->stop();
+    if (!workers_stopped) {
+        // A plugin ignored cancellation. Its test stays RUNNING in the store and
+        // resumes at the next start; leaving now avoids waiting on it forever.
+        log->error("a plugin did not return after cancellation; exiting without waiting for it");
+        spdlog::shutdown();
+        std::_Exit(0);
+    }
+    log->info("linetestd stopped");
+    return 0;
+}
+
+}  // namespace linetest::daemon

@@ -1,0 +1,43 @@
+#include "daemon/daemon.hpp"
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+constexpr const char* usage =
+    "usage: linetestd [--check-config] --config FILE\n"
+    "\n"
+    "Supplier-side service-test daemon for the Fibre Cafe gateway.\n"
+    "\n"
+    "  --config FILE    JSON config file (see conf/linetestd.example.json)\n"
+    "  --check-config   validate FILE, the inventory and plugins it names, then exit\n"
+    "  --version        print the version and exit\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const char* config = nullptr;
+    bool check_only = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (std::strcmp(argv[i], "--check-config") == 0) {
+            check_only = true;
+        } else if (std::strcmp(argv[i], "--version") == 0) {
+            std::cout << "linetestd " << LINETEST_VERSION << '\n';
+            return 0;
+        } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::cout << usage;
+            return 0;
+        } else {
+            std::cerr << "linetestd: unknown argument '" << argv[i] << "'\n" << usage;
+            return 2;
+        }
+    }
+    if (config == nullptr) {
+        std::cerr << "linetestd: --config FILE is required\n" << usage;
+        return 2;
+    }
+    return check_only ? linetest::daemon::check_config(config) : linetest::daemon::run(config);
+}
