@@ -35,14 +35,14 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-// A fetched JWKS decides who can sign tokens, so it must not travel where it can be altered;
-// plain http is allowed only to this host, for tests and a local identity provider.
+// Whoever can alter the JWKS in transit can sign tokens, so it must come over TLS. Plain
+// http is allowed only to this host, for tests and a local identity provider.
 bool acceptable_jwks_url(std::string_view url) {
     if (starts_with_ignoring_case(url, "https://")) {
         return url.size() > std::string_view("https://").size();
     }
     for (std::string_view local : {"http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:",
-                                    "http://[::1]/", "http://localhost:", "http://localhost/"}) {
+                                   "http://[::1]/", "http://localhost:", "http://localhost/"}) {
         if (starts_with_ignoring_case(url, local)) {
             return true;
         }
@@ -79,7 +79,8 @@ std::vector<client_permission> parse_clients(core::config_reader& section) {
     std::vector<client_permission> out;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        core::config_reader entry(entries[i], section.path() + ".clients[" + std::to_string(i) + "]");
+        core::config_reader entry(entries[i],
+                                  section.path() + ".clients[" + std::to_string(i) + "]");
         client_permission client;
         client.id = entry.required_string("id");
         client.tenants = entry.strings_or("tenants", {});
@@ -92,7 +93,8 @@ std::vector<client_permission> parse_clients(core::config_reader& section) {
         }
         entry.reject_unknown_keys();
         if (!seen.insert(client.id).second) {
-            entry.fail("id", "\"" + client.id + "\" is listed twice; merge its tenants into one entry");
+            entry.fail("id",
+                       "\"" + client.id + "\" is listed twice; merge its tenants into one entry");
         }
         out.push_back(std::move(client));
     }
@@ -107,8 +109,9 @@ auth_settings parse_auth_settings(core::config_reader section) {
     if (mode == "bearer") {
         settings.mode = auth_mode::bearer;
     } else if (iequals(mode, "none") || iequals(mode, "off") || iequals(mode, "disabled")) {
-        section.fail("mode", "authentication cannot be disabled; set it to \"bearer\" and give "
-                             "the gateway client credentials from your identity provider");
+        section.fail("mode",
+                     "authentication cannot be disabled; set it to \"bearer\" and give "
+                     "the gateway client credentials from your identity provider");
     } else if (mode == "mtls" || mode == "basic") {
         section.fail("mode", "\"" + mode + "\" is not implemented yet; use \"bearer\"");
     } else {
@@ -120,8 +123,10 @@ auth_settings parse_auth_settings(core::config_reader section) {
     settings.bearer.audience = bearer.required_string("audience");
     settings.jwks.jwks_url = bearer.required_string("jwks_url");
     if (!acceptable_jwks_url(settings.jwks.jwks_url)) {
-        bearer.fail("jwks_url", "must be an https:// URL (plain http only to 127.0.0.1, [::1] or "
-                                "localhost), got \"" + settings.jwks.jwks_url + "\"");
+        bearer.fail("jwks_url",
+                    "must be an https:// URL (plain http only to 127.0.0.1, [::1] or "
+                    "localhost), got \"" +
+                        settings.jwks.jwks_url + "\"");
     }
     settings.bearer.required_scope = bearer.required_string("required_scope");
     if (settings.bearer.required_scope.find(' ') != std::string::npos) {
@@ -129,14 +134,12 @@ auth_settings parse_auth_settings(core::config_reader section) {
     }
     settings.bearer.algorithms = parse_algorithms(bearer);
     using std::chrono::milliseconds;
-    settings.bearer.leeway =
-        bearer.milliseconds_or("leeway_ms", milliseconds(30000), milliseconds(0),
-                               milliseconds(300000));
+    settings.bearer.leeway = bearer.milliseconds_or("leeway_ms", milliseconds(30000),
+                                                    milliseconds(0), milliseconds(300000));
     settings.bearer.max_token_bytes =
         static_cast<std::size_t>(bearer.integer_or("max_token_bytes", 8192, 1024, 65536));
-    settings.jwks.refresh_interval =
-        bearer.milliseconds_or("jwks_refresh_ms", milliseconds(600000), milliseconds(10000),
-                               milliseconds(86400000));
+    settings.jwks.refresh_interval = bearer.milliseconds_or(
+        "jwks_refresh_ms", milliseconds(600000), milliseconds(10000), milliseconds(86400000));
     settings.jwks.unknown_kid_min_interval =
         bearer.milliseconds_or("unknown_kid_min_interval_ms", milliseconds(60000),
                                milliseconds(1000), milliseconds(3600000));
@@ -173,17 +176,11 @@ authenticator::authenticator(auth_settings settings,
     }
 }
 
-std::optional<std::string> authenticator::initial_load() {
-    return keys_->initial_load();
-}
+std::optional<std::string> authenticator::initial_load() { return keys_->initial_load(); }
 
-void authenticator::start() {
-    keys_->start();
-}
+void authenticator::start() { keys_->start(); }
 
-void authenticator::stop() {
-    keys_->stop();
-}
+void authenticator::stop() { keys_->stop(); }
 
 bool authenticator::permitted(const std::string& identity, std::string_view tenant) const {
     if (settings_.clients.empty()) {
@@ -205,7 +202,7 @@ auth_decision authenticator::authenticate(std::string_view authorization,
                                           std::string_view tenant,
                                           std::string_view log_fields) const {
     const auto log = core::logger("auth");
-    const auto refuse = [&](verify_failure failure) {
+    const auto reject = [&](verify_failure failure) {
         log->info("401 {}: {}{}{}", reason_name(failure.reason), failure.detail,
                   log_fields.empty() ? "" : " ", log_fields);
         auth_decision decision;
@@ -216,31 +213,31 @@ auth_decision authenticator::authenticate(std::string_view authorization,
 
     const auto credentials = trim(authorization);
     if (credentials.empty()) {
-        return refuse({failure_reason::missing_credentials, "no Authorization header"});
+        return reject({failure_reason::missing_credentials, "no Authorization header"});
     }
     // RFC 6750 section 2.1: "Bearer" 1*SP b64token; RFC 7235 makes the scheme case-insensitive.
     const auto space = credentials.find(' ');
     if (space == std::string_view::npos) {
-        return refuse({failure_reason::missing_credentials,
+        return reject({failure_reason::missing_credentials,
                        "Authorization header is not a scheme followed by credentials"});
     }
     const auto scheme = credentials.substr(0, space);
     if (!iequals(scheme, bearer_scheme)) {
         // Only a well-known scheme name is echoed: an unknown first word may be a credential.
         const bool known = iequals(scheme, "basic") || iequals(scheme, "digest");
-        return refuse({failure_reason::unsupported_scheme,
+        return reject({failure_reason::unsupported_scheme,
                        known ? "Authorization scheme " + std::string(scheme) +
                                    " is not accepted; only Bearer is"
                              : "Authorization scheme is not Bearer"});
     }
     const auto token = trim(credentials.substr(space + 1));
     if (token.empty() || token.find_first_of(" \t") != std::string_view::npos) {
-        return refuse({failure_reason::malformed_token, "Bearer credentials are not one token"});
+        return reject({failure_reason::malformed_token, "Bearer credentials are not one token"});
     }
 
     auto verified = verifier_.verify(token);
     if (!verified.ok()) {
-        return refuse(std::move(verified.failure));
+        return reject(std::move(verified.failure));
     }
     auth_decision decision;
     decision.identity = std::move(verified.token->identity);

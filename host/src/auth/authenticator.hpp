@@ -12,12 +12,11 @@
 
 namespace linetest::auth {
 
-/// How callers prove who they are. Only bearer exists so far; mTLS and Basic are the other
-/// mechanisms the gateway offers and would be added as further values. There is deliberately
-/// no value that turns authentication off.
+/// Authentication mechanism. Only bearer exists so far. mTLS and Basic, the other mechanisms
+/// the gateway offers, would be further values. No value turns authentication off.
 enum class auth_mode { invalid = 0, bearer };
 
-/// A caller identity and the tenants it may act for; `"*"` stands for any tenant.
+/// Caller identity and the tenants it may act for. `"*"` matches any tenant.
 struct client_permission {
     std::string id;
     std::vector<std::string> tenants;
@@ -33,7 +32,7 @@ struct auth_settings {
 
 /// Reads the `auth` section of the configuration:
 ///
-///   mode                              "bearer" (required; "none" is refused)
+///   mode                              "bearer" (required; "none" is rejected)
 ///   bearer.issuer                     exact `iss` (required)
 ///   bearer.audience                   must be in `aud` (required)
 ///   bearer.jwks_url                   https URL, or http on a loopback host (required)
@@ -48,14 +47,14 @@ struct auth_settings {
 /// Throws `core::config_error` naming the full key on any invalid or unknown option.
 auth_settings parse_auth_settings(core::config_reader section);
 
-/// The answer for one request.
+/// Decision for one request.
 struct auth_decision {
     enum class outcome { invalid = 0, allow, unauthenticated, forbidden };
 
     outcome result = outcome::invalid;
     /// The verified identity; set for allow and forbidden.
     std::string identity;
-    /// Why the request was refused, for the log only (unauthenticated); never sent back.
+    /// Reason for a 401, for the log only. It is never sent to the caller.
     verify_failure failure;
 
     bool allowed() const noexcept { return result == outcome::allow; }
@@ -65,8 +64,8 @@ struct auth_decision {
 };
 
 /// Decides whether a request to `POST /service-tests` may proceed, from its `Authorization`
-/// and `Tenant` headers. Construct, call `initial_load` (and refuse to start when it fails),
-/// then `start` for scheduled JWKS refreshes. `authenticate` is thread-safe.
+/// and `Tenant` headers. Construct it, call `initial_load` (and stop the daemon when that
+/// fails), then `start` for scheduled JWKS refreshes. `authenticate` is thread-safe.
 class authenticator {
 public:
     authenticator(auth_settings settings,
@@ -80,12 +79,12 @@ public:
     void stop();
 
     /// Checks the credentials. `log_fields` (for example `request_id=... conversation_id=...`)
-    /// ends the log line written for a refusal. The token is never logged.
+    /// ends the log line written for a rejection. The token is never logged.
     auth_decision authenticate(std::string_view authorization,
                                std::string_view tenant,
                                std::string_view log_fields = {}) const;
 
-    /// The key cache, so tests can step refreshes.
+    /// Returns the key cache, so that tests can step refreshes.
     key_cache& keys_for_test() { return *keys_; }
 
 private:

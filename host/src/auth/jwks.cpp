@@ -21,7 +21,7 @@ namespace {
 constexpr int min_rsa_bits = 2048;
 constexpr std::size_t p256_coordinate_bytes = 32;
 
-// A JWK that cannot be used, and why; the caller logs it with the kid.
+// Reason a JWK cannot be used. The caller logs it with the kid.
 struct key_rejection {
     std::string problem;
 };
@@ -66,7 +66,8 @@ std::variant<std::shared_ptr<EVP_PKEY>, key_rejection> rsa_key(const nlohmann::j
     const auto n = to_bignum(*modulus);
     const auto e = to_bignum(*exponent);
     const detail::param_builder_ptr builder(OSSL_PARAM_BLD_new());
-    if (!n || !e || !builder || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+    if (!n || !e || !builder ||
+        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
         return key_rejection{"OpenSSL could not hold the RSA parameters"};
     }
@@ -101,12 +102,14 @@ std::variant<std::shared_ptr<EVP_PKEY>, key_rejection> ec_key(const nlohmann::js
                                          point.size()) != 1) {
         return key_rejection{"OpenSSL could not hold the EC parameters"};
     }
+
     auto key = key_from_params("EC", builder.get());
     if (!key) {
         return key_rejection{"x and y are not a point on P-256"};
     }
-    // Import may accept a point off the curve; a full public-key check refuses it, which
-    // closes the invalid-curve attack.
+    // OpenSSL 3.0's import already rejects a point off the curve (the off-curve test passes
+    // without this check). The explicit check keeps the invalid-curve attack closed if a
+    // provider imports without validating.
     const detail::pkey_context_ptr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
     if (!check || EVP_PKEY_public_check(check.get()) != 1) {
         return key_rejection{"x and y are not a valid point on P-256"};
@@ -125,6 +128,7 @@ std::variant<json_web_key, key_rejection> usable_key(const nlohmann::json& jwk, 
          std::find(operations->begin(), operations->end(), "verify") == operations->end())) {
         return key_rejection{"key_ops does not allow \"verify\""};
     }
+
     json_web_key out;
     out.kid = std::move(kid);
     const auto type = jwk.find("kty");
@@ -136,17 +140,20 @@ std::variant<json_web_key, key_rejection> usable_key(const nlohmann::json& jwk, 
         out.family = key_family::ec_p256;
         key = ec_key(jwk);
     } else {
-        return key_rejection{"kty " + (type == jwk.end() ? std::string("is missing") : type->dump()) +
+        return key_rejection{"kty " +
+                             (type == jwk.end() ? std::string("is missing") : type->dump()) +
                              " is not supported; use RSA or EC"};
     }
     if (const auto* rejection = std::get_if<key_rejection>(&key)) {
         return *rejection;
     }
     out.key = std::get<std::shared_ptr<EVP_PKEY>>(std::move(key));
+
     const auto alg = jwk.find("alg");
     if (alg != jwk.end()) {
-        const auto algorithm =
-            alg->is_string() ? algorithm_from_name(alg->get_ref<const std::string&>()) : std::nullopt;
+        const auto algorithm = alg->is_string()
+                                   ? algorithm_from_name(alg->get_ref<const std::string&>())
+                                   : std::nullopt;
         if (!algorithm) {
             return key_rejection{"alg " + alg->dump() + " is not one of RS256, PS256, ES256"};
         }
@@ -224,9 +231,10 @@ jwks_parse_result parse_jwks(std::string_view document, std::string_view source)
         }
         const auto& kid = kid_it->get_ref<const std::string&>();
         if (result.keys.contains(kid)) {
-            log->warn("skipping a second JWK with the same kid; the first one stays kid={} "
-                      "jwks_url={}",
-                      kid, source);
+            log->warn(
+                "skipping a second JWK with the same kid; the first one stays kid={} "
+                "jwks_url={}",
+                kid, source);
             continue;
         }
         auto key = usable_key(jwk, kid);

@@ -16,10 +16,21 @@ namespace linetest::auth {
 
 namespace {
 
-// Tokens are flat objects; anything deeper is not a token we issue and only costs parsing.
+// Access tokens are nearly flat, so deeper JSON is not a real token and only costs parsing.
 constexpr int max_json_depth = 16;
 constexpr std::size_t es256_signature_bytes = 64;
 constexpr std::size_t es256_half_bytes = es256_signature_bytes / 2;
+
+// Token values end up in log lines, so they are JSON-escaped and cut to a readable length.
+std::string quoted(const nlohmann::json& value) {
+    constexpr std::size_t max_logged_chars = 80;
+    auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > max_logged_chars) {
+        text.resize(max_logged_chars);
+        text += "...";
+    }
+    return text;
+}
 
 verify_result failed(failure_reason reason, std::string detail) {
     return verify_result{std::nullopt, verify_failure{reason, std::move(detail)}};
@@ -31,9 +42,9 @@ struct strict_json {
     bool too_deep = false;
 };
 
-// RFC 7515 section 4 and RFC 7519 section 4 let a parser keep the last of two equal member
-// names or reject the document; we reject it, because two parsers that disagree on which
-// `alg` or `aud` counts is exactly what an attacker wants.
+// RFC 7515 section 4 and RFC 7519 section 4 let a parser either keep the last of two equal
+// member names or reject the document. We reject it, because an attacker gains whenever two
+// parsers disagree on which `alg` or `aud` counts.
 strict_json parse_strict(const std::string& text) {
     strict_json out;
     std::vector<std::set<std::string>> open_objects;
@@ -78,8 +89,8 @@ std::optional<verify_failure> parse_part(const std::string& decoded,
     return std::nullopt;
 }
 
-// JWS carries ES256 signatures as the raw 32-byte r and s (RFC 7518 section 3.4); OpenSSL
-// verifies the DER ECDSA-Sig-Value.
+// JWS carries ES256 signatures as the raw 32-byte r and s (RFC 7518 section 3.4), but
+// OpenSSL verifies the DER ECDSA-Sig-Value.
 std::optional<std::string> es256_signature_to_der(std::string_view raw) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
     detail::bignum_ptr r(BN_bin2bn(bytes, es256_half_bytes, nullptr));
@@ -108,9 +119,9 @@ std::optional<verify_failure> check_signature(jws_algorithm algorithm,
                                               std::string signature) {
     if (algorithm == jws_algorithm::es256) {
         if (signature.size() != es256_signature_bytes) {
-            return verify_failure{failure_reason::bad_signature,
-                                  "ES256 signature has " + std::to_string(signature.size()) +
-                                      " bytes, not 64"};
+            return verify_failure{
+                failure_reason::bad_signature,
+                "ES256 signature has " + std::to_string(signature.size()) + " bytes, not 64"};
         }
         auto der = es256_signature_to_der(signature);
         if (!der) {
@@ -118,7 +129,8 @@ std::optional<verify_failure> check_signature(jws_algorithm algorithm,
         }
         signature = std::move(*der);
     } else if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key))) {
-        // OpenSSL would accept a PSS signature shorter than the modulus; RFC 8017 does not.
+        // RFC 8017 section 8.1.2 rejects any length other than the modulus size, but OpenSSL
+        // accepts a PSS signature whose leading zero byte was dropped.
         return verify_failure{failure_reason::bad_signature,
                               "RSA signature has " + std::to_string(signature.size()) +
                                   " bytes, not the modulus size " +
@@ -126,8 +138,8 @@ std::optional<verify_failure> check_signature(jws_algorithm algorithm,
     }
     const detail::digest_context_ptr context(EVP_MD_CTX_new());
     EVP_PKEY_CTX* key_context = nullptr;
-    bool ready = context && EVP_DigestVerifyInit(context.get(), &key_context, EVP_sha256(),
-                                                 nullptr, key) == 1;
+    bool ready = context &&
+                 EVP_DigestVerifyInit(context.get(), &key_context, EVP_sha256(), nullptr, key) == 1;
     if (ready && algorithm == jws_algorithm::ps256) {
         // RFC 7518 section 3.5: MGF1 with SHA-256 and a salt as long as the digest.
         ready = EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING) == 1 &&
@@ -137,18 +149,17 @@ std::optional<verify_failure> check_signature(jws_algorithm algorithm,
         ready = EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PADDING) == 1;
     }
     const bool valid =
-        ready && EVP_DigestVerify(context.get(),
-                                  reinterpret_cast<const unsigned char*>(signature.data()),
-                                  signature.size(),
-                                  reinterpret_cast<const unsigned char*>(signing_input.data()),
-                                  signing_input.size()) == 1;
-    // A failed verification leaves entries on this thread's error queue; drop them so they
-    // do not surface in an unrelated OpenSSL call later.
+        ready && EVP_DigestVerify(
+                     context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                     signature.size(), reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) == 1;
+    // A failed verification leaves entries on this thread's error queue. Clear them, so
+    // that they do not surface in an unrelated OpenSSL call later.
     ERR_clear_error();
     if (!ready) {
-        return verify_failure{failure_reason::bad_signature,
-                              "OpenSSL could not set up verification for " +
-                                  std::string(algorithm_name(algorithm))};
+        return verify_failure{
+            failure_reason::bad_signature,
+            "OpenSSL could not set up verification for " + std::string(algorithm_name(algorithm))};
     }
     if (!valid) {
         return verify_failure{failure_reason::bad_signature, "signature does not verify"};
@@ -252,8 +263,7 @@ verify_result jwt_verifier::verify(std::string_view token) const {
         core::base64url_decode(token.substr(first_dot + 1, second_dot - first_dot - 1));
     auto signature = core::base64url_decode(token.substr(second_dot + 1));
     if (!header_text || !payload_text || !signature) {
-        return failed(failure_reason::malformed_token,
-                      "a token part is not unpadded base64url");
+        return failed(failure_reason::malformed_token, "a token part is not unpadded base64url");
     }
 
     nlohmann::json header;
@@ -268,7 +278,7 @@ verify_result jwt_verifier::verify(std::string_view token) const {
     if (!algorithm || std::find(settings_.algorithms.begin(), settings_.algorithms.end(),
                                 *algorithm) == settings_.algorithms.end()) {
         return failed(failure_reason::algorithm_not_allowed,
-                      "alg " + alg->dump() + " is not in bearer.algorithms");
+                      "alg " + quoted(*alg) + " is not in bearer.algorithms");
     }
     if (header.contains("crit")) {
         return failed(failure_reason::unsupported_header_parameter,
@@ -281,11 +291,11 @@ verify_result jwt_verifier::verify(std::string_view token) const {
     const auto& kid_text = kid->get_ref<const std::string&>();
     const auto key = keys_->find(kid_text);
     if (!key) {
-        return failed(failure_reason::unknown_kid, "kid " + kid->dump() + " is not in the JWKS");
+        return failed(failure_reason::unknown_kid, "kid " + quoted(*kid) + " is not in the JWKS");
     }
     if (key->family != family_of(*algorithm) || (key->algorithm && key->algorithm != algorithm)) {
         return failed(failure_reason::key_algorithm_mismatch,
-                      "key " + kid->dump() + " cannot verify " + alg->dump());
+                      "key " + quoted(*kid) + " cannot verify " + quoted(*alg));
     }
     if (auto failure =
             check_signature(*algorithm, key->key.get(), signing_input, std::move(*signature))) {
@@ -309,25 +319,25 @@ std::optional<verify_failure> jwt_verifier::check_claims(const std::string& payl
     }
     const auto issuer = claims.find("iss");
     if (issuer == claims.end() || *issuer != settings_.issuer) {
-        return verify_failure{failure_reason::wrong_issuer,
-                              issuer == claims.end() ? "iss is missing"
-                                                     : "iss " + issuer->dump() + " is not ours"};
+        return verify_failure{
+            failure_reason::wrong_issuer,
+            issuer == claims.end() ? "iss is missing" : "iss " + quoted(*issuer) + " is not ours"};
     }
     const auto audience = claims.find("aud");
     const bool audience_matches =
         audience != claims.end() &&
         (*audience == settings_.audience ||
-         (audience->is_array() && std::find(audience->begin(), audience->end(),
-                                            settings_.audience) != audience->end()));
+         (audience->is_array() &&
+          std::find(audience->begin(), audience->end(), settings_.audience) != audience->end()));
     if (!audience_matches) {
         return verify_failure{failure_reason::wrong_audience,
                               audience == claims.end()
                                   ? "aud is missing"
-                                  : "aud " + audience->dump() + " does not contain ours"};
+                                  : "aud " + quoted(*audience) + " does not contain ours"};
     }
 
-    // Compared as seconds in double precision: NumericDate may be fractional (RFC 7519
-    // section 2), and a double resolves well under a millisecond for current dates.
+    // Seconds in double precision, because NumericDate may be fractional (RFC 7519
+    // section 2). A double resolves about 0.2 microseconds at current dates.
     const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                clock_().time_since_epoch())
                                                .count()) /
@@ -346,17 +356,17 @@ std::optional<verify_failure> jwt_verifier::check_claims(const std::string& payl
     }
     // RFC 7519 section 4.1.4: the token must be used before exp, so exp itself is too late.
     if (now >= expiry->get<double>() + leeway) {
-        return verify_failure{failure_reason::expired, "exp " + expiry->dump() + " has passed"};
+        return verify_failure{failure_reason::expired, "exp " + quoted(*expiry) + " has passed"};
     }
     const auto not_before = claims.find("nbf");
     if (not_before != claims.end() && not_before->get<double>() > now + leeway) {
         return verify_failure{failure_reason::not_yet_valid,
-                              "nbf " + not_before->dump() + " is in the future"};
+                              "nbf " + quoted(*not_before) + " is in the future"};
     }
     const auto issued_at = claims.find("iat");
     if (issued_at != claims.end() && issued_at->get<double>() > now + leeway) {
         return verify_failure{failure_reason::issued_in_future,
-                              "iat " + issued_at->dump() + " is in the future"};
+                              "iat " + quoted(*issued_at) + " is in the future"};
     }
 
     const auto scope = claims.find("scope");

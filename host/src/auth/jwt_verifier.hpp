@@ -13,8 +13,8 @@
 
 namespace linetest::auth {
 
-/// Why a request was not authenticated. Only the log sees these; the HTTP answer is the
-/// same generic 401 for all of them, so a caller cannot probe which check failed.
+/// Reason a request failed authentication. Only the log records it: the HTTP response is
+/// the same generic 401 for every reason, so a caller cannot probe which check failed.
 enum class failure_reason {
     invalid = 0,
     missing_credentials,
@@ -42,13 +42,13 @@ enum class failure_reason {
 
 std::string_view reason_name(failure_reason reason);
 
-/// A failed check: the reason and a detail for the log. Neither ever contains the token.
+/// Failed check: the reason and a detail for the log. Neither contains the token.
 struct verify_failure {
     failure_reason reason = failure_reason::invalid;
     std::string detail;
 };
 
-/// The caller a valid token identifies.
+/// Caller identified by a valid token.
 struct verified_token {
     /// `client_id`, else `azp`, else `sub`: the OAuth2 client for client-credentials tokens.
     std::string identity;
@@ -58,7 +58,7 @@ struct verified_token {
     jws_algorithm algorithm = jws_algorithm::invalid;
 };
 
-/// Either a verified token or the failure; exactly one of the two is set.
+/// Result of `verify`: either the verified token or the failure.
 struct verify_result {
     std::optional<verified_token> token;
     verify_failure failure;
@@ -66,12 +66,13 @@ struct verify_result {
     bool ok() const noexcept { return token.has_value(); }
 };
 
-/// A wall clock for `exp`, `nbf` and `iat`; injectable so tests can fix "now".
+/// Wall clock for `exp`, `nbf` and `iat`, injectable so that tests can fix "now".
 using system_clock_function = std::function<std::chrono::system_clock::time_point()>;
 
 struct verifier_settings {
     std::string issuer;
     std::string audience;
+    /// Must not be empty: a token without this scope is rejected.
     std::string required_scope;
     std::vector<jws_algorithm> algorithms{jws_algorithm::rs256, jws_algorithm::ps256,
                                           jws_algorithm::es256};
@@ -83,11 +84,11 @@ struct verifier_settings {
 /// `key_cache`.
 ///
 /// Checks, in order: size; three unpadded base64url parts; a header object without
-/// duplicate members, with `alg` in the allow-list and a `kid` the cache knows; the
+/// duplicate members, with `alg` in the allow-list and a `kid` found in the cache; the
 /// signature, with a key of the algorithm's type; then the claims: `iss` equal to ours, `aud`
 /// containing ours, `exp` required, `exp`, `nbf` and `iat` compared with leeway (fractional
 /// seconds allowed), and the required scope. Header `jku`, `x5u` and `jwk` are ignored: keys
-/// come only from the configured JWKS. A header with `crit` is refused, because this
+/// come only from the configured JWKS. A header with `crit` is rejected, because this
 /// verifier understands no extension. Thread-safe.
 class jwt_verifier {
 public:

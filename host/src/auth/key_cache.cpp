@@ -2,21 +2,30 @@
 
 #include "core/log.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <utility>
 
 namespace linetest::auth {
 
-key_cache::key_cache(key_cache_settings settings,
-                     fetch_function fetch,
-                     steady_clock_function clock)
+namespace {
+
+// The kid comes from an unverified token, so it is JSON-escaped and cut before logging.
+std::string loggable_kid(std::string_view kid) {
+    constexpr std::size_t max_logged_chars = 80;
+    return nlohmann::json(std::string(kid.substr(0, max_logged_chars)))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+key_cache::key_cache(key_cache_settings settings, fetch_function fetch, steady_clock_function clock)
     : settings_(std::move(settings)),
       fetch_(std::move(fetch)),
       clock_(clock ? std::move(clock) : steady_clock_function(std::chrono::steady_clock::now)),
       keys_(std::make_shared<const key_set>()) {}
 
-key_cache::~key_cache() {
-    stop();
-}
+key_cache::~key_cache() { stop(); }
 
 std::optional<std::string> key_cache::load() {
     const std::lock_guard fetch_lock(fetch_mutex_);
@@ -75,18 +84,17 @@ std::optional<json_web_key> key_cache::find(std::string_view kid) {
             now - *last_unknown_kid_fetch_ < settings_.unknown_kid_min_interval) {
             return std::nullopt;
         }
-        // Claimed before fetching, so concurrent callers with unknown kids skip the fetch
-        // instead of queueing behind it.
+        // Claimed before fetching, so that concurrent callers with unknown kids skip the
+        // fetch instead of queueing behind it.
         last_unknown_kid_fetch_ = now;
     }
-    core::logger("auth")->info("token names an unknown kid; fetching the JWKS again kid={}", kid);
+    core::logger("auth")->info("token names an unknown kid; fetching the JWKS again kid={}",
+                               loggable_kid(kid));
     refresh();
     return lookup(kid);
 }
 
-std::size_t key_cache::fetch_count() const {
-    return fetch_count_.load();
-}
+std::size_t key_cache::fetch_count() const { return fetch_count_.load(); }
 
 void key_cache::start() {
     const std::lock_guard lock(thread_mutex_);

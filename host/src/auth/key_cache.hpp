@@ -15,8 +15,8 @@
 
 namespace linetest::auth {
 
-/// What the injected fetcher returns: the response body on success, or a message saying why
-/// the document could not be fetched (connection refused, HTTP 503, timeout ...).
+/// Result of one fetch: the response body on success, or an error message such as
+/// "connection refused", "HTTP 503" or "timed out after 5 s".
 struct fetch_result {
     bool ok = false;
     std::string body;
@@ -26,11 +26,11 @@ struct fetch_result {
     static fetch_result failure(std::string error) { return {false, {}, std::move(error)}; }
 };
 
-/// Fetches a URL. The daemon wires its HTTP client here; it must apply its own timeout,
+/// Fetches a URL. The daemon wires its HTTP client here. It must apply its own timeout,
 /// because the caller blocks until it returns.
 using fetch_function = std::function<fetch_result(const std::string& url)>;
 
-/// A monotonic clock for refresh spacing; injectable so tests can step it.
+/// Monotonic clock for refresh spacing, injectable so that tests can step it.
 using steady_clock_function = std::function<std::chrono::steady_clock::time_point()>;
 
 struct key_cache_settings {
@@ -61,20 +61,20 @@ public:
     /// start when the fetch fails or the document has no usable key; empty on success.
     std::optional<std::string> initial_load();
 
-    /// Starts the background refresh thread. Call at most once.
+    /// Starts the background refresh thread. A call while it runs does nothing.
     void start();
-    /// Stops and joins the refresh thread; called by the destructor.
+    /// Stops and joins the refresh thread. The destructor calls it too.
     void stop();
 
-    /// Fetches the JWKS now and swaps in the new set if it is usable; returns whether it did.
-    /// The background thread calls this; tests call it to step a refresh.
+    /// Fetches the JWKS now and swaps in the new set if it is usable. Returns whether it did.
+    /// The background thread calls this, and tests call it to step a refresh.
     bool refresh();
 
     /// Returns the key for `kid`, fetching the JWKS once if the kid is unknown and the
     /// unknown-kid interval has passed since the last such fetch.
     std::optional<json_web_key> find(std::string_view kid);
 
-    /// Number of fetches so far, whatever their outcome.
+    /// Returns the number of fetches so far, whatever their outcome.
     std::size_t fetch_count() const;
 
 private:

@@ -64,13 +64,15 @@ protected:
 };
 
 TEST_F(AuthenticatorTest, AllowsPermittedTenant) {
-    const auto decision = authenticator_.authenticate("Bearer " + token_for("gateway-prod"), "ACME");
+    const auto decision =
+        authenticator_.authenticate("Bearer " + token_for("gateway-prod"), "ACME");
     EXPECT_TRUE(decision.allowed()) << decision.failure.detail;
     EXPECT_EQ(decision.identity, "gateway-prod");
 }
 
 TEST_F(AuthenticatorTest, ForbidsTenantNotPermitted) {
-    const auto decision = authenticator_.authenticate("Bearer " + token_for("gateway-prod"), "ZETA");
+    const auto decision =
+        authenticator_.authenticate("Bearer " + token_for("gateway-prod"), "ZETA");
     EXPECT_EQ(decision.http_status(), 403);
     EXPECT_EQ(decision.identity, "gateway-prod");
 }
@@ -85,7 +87,7 @@ TEST_F(AuthenticatorTest, AllowsAnyTenantForWildcardIdentity) {
     EXPECT_TRUE(decision.allowed()) << decision.failure.detail;
 }
 
-TEST_F(AuthenticatorTest, AllowsAnyIdentityWhenClientsIsEmpty) {
+TEST_F(AuthenticatorTest, AllowsAnyIdentityWithoutClients) {
     auto open = config();
     open.erase("clients");
     authenticator any_client(parse(open), endpoint_.fetcher(), [] { return test_now(); });
@@ -118,7 +120,8 @@ TEST_F(AuthenticatorTest, RejectsTokenWithEmbeddedSpace) {
 }
 
 TEST_F(AuthenticatorTest, AcceptsLowerCaseBearer) {
-    const auto decision = authenticator_.authenticate("bearer " + token_for("gateway-prod"), "ACME");
+    const auto decision =
+        authenticator_.authenticate("bearer " + token_for("gateway-prod"), "ACME");
     EXPECT_TRUE(decision.allowed()) << decision.failure.detail;
 }
 
@@ -135,7 +138,7 @@ TEST(AuthSettingsTest, ReadsDefaults) {
     EXPECT_EQ(settings.clients.size(), 2u);
 }
 
-TEST(AuthSettingsTest, RefusesModeNone) {
+TEST(AuthSettingsTest, RejectsModeNone) {
     auto section = config();
     section["mode"] = "none";
     const auto error = config_error_of(section);
@@ -149,7 +152,7 @@ TEST(AuthSettingsTest, RequiresMode) {
     EXPECT_NE(config_error_of(section).find("auth.mode"), std::string::npos);
 }
 
-TEST(AuthSettingsTest, RefusesHs256InAlgorithms) {
+TEST(AuthSettingsTest, RejectsHs256InAlgorithms) {
     auto section = config();
     section["bearer"]["algorithms"] = {"RS256", "HS256"};
     const auto error = config_error_of(section);
@@ -157,31 +160,31 @@ TEST(AuthSettingsTest, RefusesHs256InAlgorithms) {
         << error;
 }
 
-TEST(AuthSettingsTest, RefusesPlainHttpJwksUrlToRemoteHost) {
+TEST(AuthSettingsTest, RejectsRemotePlainHttpJwksUrl) {
     auto section = config();
     section["bearer"]["jwks_url"] = "http://idp.example.test/jwks";
     EXPECT_NE(config_error_of(section).find("auth.bearer.jwks_url"), std::string::npos);
 }
 
-TEST(AuthSettingsTest, AcceptsPlainHttpJwksUrlOnLoopback) {
+TEST(AuthSettingsTest, AcceptsLoopbackPlainHttpJwksUrl) {
     auto section = config();
     section["bearer"]["jwks_url"] = "http://127.0.0.1:8443/jwks";
     EXPECT_EQ(config_error_of(section), "");
 }
 
-TEST(AuthSettingsTest, RefusesUnknownBearerKey) {
+TEST(AuthSettingsTest, RejectsUnknownBearerKey) {
     auto section = config();
     section["bearer"]["leeway"] = 10;
     EXPECT_NE(config_error_of(section).find("auth.bearer.leeway:"), std::string::npos);
 }
 
-TEST(AuthSettingsTest, RefusesClientWithoutTenants) {
+TEST(AuthSettingsTest, RejectsClientWithoutTenants) {
     auto section = config();
     section["clients"] = {{{"id", "gateway-prod"}}};
     EXPECT_NE(config_error_of(section).find("auth.clients[0].tenants"), std::string::npos);
 }
 
-TEST(AuthSettingsTest, RefusesRepeatedClient) {
+TEST(AuthSettingsTest, RejectsRepeatedClient) {
     auto section = config();
     section["clients"] = {{{"id", "gateway-prod"}, {"tenants", {"ACME"}}},
                           {{"id", "gateway-prod"}, {"tenants", {"BETA"}}}};

@@ -99,7 +99,7 @@ TEST_F(JwtVerifierTest, AcceptsPs256) {
     EXPECT_EQ(result.token->algorithm, jws_algorithm::ps256);
 }
 
-TEST_F(JwtVerifierTest, RejectsPs256SignatureUnderRs256Header) {
+TEST_F(JwtVerifierTest, RejectsPs256UnderRs256Header) {
     const auto token = rsa_key().sign("PS256", header("RS256", rsa_key().kid()), claims().dump());
     EXPECT_EQ(verify(token).failure.reason, failure_reason::bad_signature);
 }
@@ -110,9 +110,9 @@ TEST_F(JwtVerifierTest, RejectsAlgNone) {
     EXPECT_EQ(verify(token).failure.reason, failure_reason::algorithm_not_allowed);
 }
 
-TEST_F(JwtVerifierTest, RejectsHs256SignedWithRsaPublicKeyBytes) {
+TEST_F(JwtVerifierTest, RejectsHs256WithRsaKeyBytes) {
     const auto token = test_support::sign_hs256(rsa_key().public_key_der(),
-                                           header("HS256", rsa_key().kid()), claims().dump());
+                                                header("HS256", rsa_key().kid()), claims().dump());
     EXPECT_EQ(verify(token).failure.reason, failure_reason::algorithm_not_allowed);
 }
 
@@ -123,7 +123,7 @@ TEST_F(JwtVerifierTest, RejectsAlgorithmLeftOutOfAllowList) {
               failure_reason::algorithm_not_allowed);
 }
 
-TEST_F(JwtVerifierTest, UnknownKidFetchesOnceWithinInterval) {
+TEST_F(JwtVerifierTest, UnknownKidFetchesOncePerInterval) {
     const auto first = rsa_key().sign("RS256", header("RS256", "not-published"), claims().dump());
     const auto second = rsa_key().sign("RS256", header("RS256", "also-unknown"), claims().dump());
     const auto before = endpoint_.calls();
@@ -152,8 +152,8 @@ TEST_F(JwtVerifierTest, RejectsTamperedPayload) {
     forged["client_id"] = "someone-else";
     const auto first_dot = token.find('.');
     const auto second_dot = token.find('.', first_dot + 1);
-    const auto tampered = token.substr(0, first_dot + 1) +
-                          core::base64url_encode(forged.dump()) + token.substr(second_dot);
+    const auto tampered = token.substr(0, first_dot + 1) + core::base64url_encode(forged.dump()) +
+                          token.substr(second_dot);
     EXPECT_EQ(verify(tampered).failure.reason, failure_reason::bad_signature);
 }
 
@@ -293,7 +293,7 @@ TEST_F(JwtVerifierTest, RejectsTruncatedRsaSignature) {
               failure_reason::bad_signature);
 }
 
-TEST_F(JwtVerifierTest, RejectsPs256SignatureWithLeadingZeroStripped) {
+TEST_F(JwtVerifierTest, RejectsPs256WithoutLeadingZero) {
     // PSS signatures are randomised, so about one in 256 starts with a zero byte. Without it
     // the integer is the same, and OpenSSL alone would accept the shorter encoding.
     std::string token;

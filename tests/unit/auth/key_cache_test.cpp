@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace linetest::auth {
 namespace {
@@ -44,8 +46,8 @@ TEST(KeyCacheTest, RotationServesNewKeyAfterRefreshOnly) {
     ASSERT_FALSE(cache.initial_load().has_value());
 
     endpoint.serve(jwks_document({second_rsa_key().jwk()}));
-    // The identity provider has rotated, but until a refresh the cache keeps serving the set
-    // it has; a lookup of a known kid does not fetch.
+    // The identity provider has rotated. Until a refresh, the cache keeps serving its old set,
+    // because a lookup of a known kid does not fetch.
     EXPECT_TRUE(cache.find(rsa_key().kid()).has_value());
     EXPECT_EQ(endpoint.calls(), 1u);
 
@@ -118,7 +120,7 @@ TEST(KeyCacheTest, BackgroundThreadRefreshes) {
     endpoint.serve(jwks_document({second_rsa_key().jwk()}));
 
     cache.start();
-    // Bounded wait for the thread to run; the assertion is on what it did, not how fast.
+    // Bounded wait for the thread. The assertions check what it did, not how fast.
     for (int i = 0; i < 1000 && endpoint.calls() < 3; ++i) {
         std::this_thread::sleep_for(10ms);
     }
@@ -126,6 +128,36 @@ TEST(KeyCacheTest, BackgroundThreadRefreshes) {
 
     EXPECT_GE(endpoint.calls(), 3u);
     EXPECT_TRUE(cache.find(second_rsa_key().kid()).has_value());
+}
+
+TEST(KeyCacheTest, LookupsSucceedDuringRefreshes) {
+    test_support::jwks_endpoint endpoint(jwks_document({rsa_key().jwk()}));
+    key_cache cache(settings, endpoint.fetcher());
+    ASSERT_FALSE(cache.initial_load().has_value());
+
+    std::atomic<int> misses = 0;
+    std::vector<std::thread> readers;
+    for (int reader = 0; reader < 4; ++reader) {
+        readers.emplace_back([&] {
+            for (int i = 0; i < 500; ++i) {
+                if (!cache.find(rsa_key().kid())) {
+                    ++misses;
+                }
+            }
+        });
+    }
+    // Both documents contain the key the readers look up, so no lookup may miss it while
+    // the set is swapped underneath them.
+    for (int i = 0; i < 50; ++i) {
+        endpoint.serve(i % 2 == 0 ? jwks_document({rsa_key().jwk(), ec_key().jwk()})
+                                  : jwks_document({rsa_key().jwk()}));
+        cache.refresh();
+    }
+    for (auto& reader : readers) {
+        reader.join();
+    }
+
+    EXPECT_EQ(misses.load(), 0);
 }
 
 TEST(KeyCacheTest, StopWithoutStartReturns) {

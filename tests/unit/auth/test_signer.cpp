@@ -45,7 +45,8 @@ std::string es256_der_to_raw(const std::string& der) {
 }  // namespace
 
 test_key::test_key(std::string kid, std::shared_ptr<EVP_PKEY> key)
-    : kid_(std::move(kid)), key_(std::move(key)) {}
+    : kid_(std::move(kid)),
+      key_(std::move(key)) {}
 
 test_key test_key::rsa(std::string kid, int bits) {
     EVP_PKEY* key = EVP_RSA_gen(static_cast<unsigned int>(bits));
@@ -97,13 +98,13 @@ std::string test_key::sign(std::string_view alg,
              EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, RSA_PSS_SALTLEN_DIGEST) == 1;
     }
     std::size_t size = 0;
-    ok = ok && EVP_DigestSign(context, nullptr, &size,
-                              reinterpret_cast<const unsigned char*>(input.data()),
-                              input.size()) == 1;
+    ok = ok &&
+         EVP_DigestSign(context, nullptr, &size,
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
     std::string signature(size, '\0');
-    ok = ok && EVP_DigestSign(context, reinterpret_cast<unsigned char*>(signature.data()), &size,
-                              reinterpret_cast<const unsigned char*>(input.data()),
-                              input.size()) == 1;
+    ok = ok &&
+         EVP_DigestSign(context, reinterpret_cast<unsigned char*>(signature.data()), &size,
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
     EVP_MD_CTX_free(context);
     if (!ok) {
         throw std::runtime_error("OpenSSL could not sign the test token");
@@ -186,9 +187,7 @@ fetch_function jwks_endpoint::fetcher() {
     };
 }
 
-void manual_clock::advance(std::chrono::milliseconds step) {
-    *now_ += step;
-}
+void manual_clock::advance(std::chrono::milliseconds step) { *now_ += step; }
 
 steady_clock_function manual_clock::function() {
     return [now = now_] { return *now; };
@@ -198,8 +197,6 @@ std::chrono::system_clock::time_point test_now() {
     return std::chrono::system_clock::time_point(std::chrono::seconds(test_now_seconds()));
 }
 
-std::int64_t test_now_seconds() {
-    return 1'800'000'000;
-}
+std::int64_t test_now_seconds() { return 1'800'000'000; }
 
 }  // namespace linetest::auth::test_support

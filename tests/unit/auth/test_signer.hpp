@@ -61,12 +61,13 @@ std::chrono::system_clock::time_point test_now();
 /// `test_now()` in seconds since the epoch, for building claims.
 std::int64_t test_now_seconds();
 
-/// The identity provider's JWKS URL as the key cache sees it: through the fetch function,
-/// the seam the daemon wires to its HTTP client. It is a plain function over a document the
+/// Stand-in for the identity provider's JWKS URL, behind the fetch function that the daemon
+/// wires to its HTTP client. It is a plain function over a document the
 /// test sets, so no mock framework and no network are involved.
 class jwks_endpoint {
 public:
-    explicit jwks_endpoint(std::string document) : document_(std::move(document)) {}
+    explicit jwks_endpoint(std::string document)
+        : document_(std::move(document)) {}
 
     void serve(std::string document);
     /// Makes every fetch fail until `serve` is called again.
