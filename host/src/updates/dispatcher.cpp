@@ -106,13 +106,14 @@ void dispatcher::run() {
         std::vector<store::kci_record> due;
         try {
             due = store_.due_kcis(store::clock::now(), options_.batch_size);
-        } catch (const store::store_error& error) {
+        } catch (const std::exception& error) {
             log->error("cannot read the KCI outbox, retrying in {} ms: {}",
                        options_.store_error_pause.count(), error.what());
             std::unique_lock lock(mutex_);
             wake_.wait_for(lock, options_.store_error_pause, [this] { return stopping_; });
             continue;
         }
+        bool failed = false;
         for (const auto& kci : due) {
             {
                 const std::lock_guard lock(mutex_);
@@ -122,14 +123,22 @@ void dispatcher::run() {
             }
             try {
                 send(kci);
-            } catch (const store::store_error& error) {
-                // The KCI stays pending in the store and is sent again. The gateway
-                // receives the same KCI id, so it can recognise the duplicate.
-                log->error("cannot record the KCI outcome: {} test_id={} kci_id={}", error.what(),
-                           kci.test_id, kci.kci_id);
+            } catch (const std::exception& error) {
+                // Mostly a store_error while recording the outcome. The KCI stays pending
+                // and is sent again, and the gateway receives the same KCI id, so it can
+                // recognise the duplicate. Catching everything keeps the thread alive.
+                log->error("cannot send the KCI or record its outcome: {} test_id={} kci_id={}",
+                           error.what(), kci.test_id, kci.kci_id);
+                failed = true;
+                break;
             }
         }
-        if (due.size() < options_.batch_size) {
+        if (failed) {
+            // The KCI is still due, so pausing keeps a failing store from turning
+            // the loop into a stream of resends.
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, options_.store_error_pause, [this] { return stopping_; });
+        } else if (due.size() < options_.batch_size) {
             wait_for_work();
         }
     }
@@ -140,7 +149,7 @@ void dispatcher::wait_for_work() {
     std::optional<store::clock::time_point> next_due;
     try {
         next_due = store_.next_kci_due();
-    } catch (const store::store_error& error) {
+    } catch (const std::exception& error) {
         core::logger("updates")->error("cannot read the next KCI due time: {}", error.what());
         next_due = store::clock::now() + options_.store_error_pause;
     }

@@ -213,6 +213,20 @@ TEST_F(DispatcherTest, ResendsSameKciAfterTimeout) {
     EXPECT_EQ(attempts[0]["body"]["id"], attempts[1]["body"]["id"]);
 }
 
+TEST_F(DispatcherTest, ResendsSameKciWhenStoreFails) {
+    options_.store_error_pause = 10ms;
+    store_.fail_next_deliveries(1);
+    const auto row = add_kci(580113, 1);
+    start();
+    ASSERT_TRUE(wait_until([&] { return settled(row); }));
+
+    EXPECT_EQ(store_.kci(row).state, store::delivery_state::delivered);
+    const auto attempts = standin_.kci_attempts();
+    ASSERT_EQ(attempts.size(), 2u);
+    EXPECT_EQ(attempts[0]["body"]["id"], attempts[1]["body"]["id"]);
+    EXPECT_EQ(attempts[1]["status"], 204);
+}
+
 TEST_F(DispatcherTest, StopsWithKcisStillPending) {
     standin_.script_kcis({503, 503, 503, 503, 503, 503, 503, 503});
     options_.retry = retry_policy{60'000ms, 60'000ms};

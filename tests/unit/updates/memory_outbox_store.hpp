@@ -65,8 +65,19 @@ public:
         return earliest;
     }
 
+    /// Makes the next `count` calls of `mark_delivered` throw `store_error`, as a
+    /// database that fails after the gateway accepted the KCI.
+    void fail_next_deliveries(int count) {
+        const std::lock_guard lock(mutex_);
+        failing_deliveries_ = count;
+    }
+
     void mark_delivered(std::int64_t row_id) override {
         const std::lock_guard lock(mutex_);
+        if (failing_deliveries_ > 0) {
+            --failing_deliveries_;
+            throw linetest::store::store_error("disk I/O error (injected by the test)");
+        }
         auto& record = kcis_.at(row_id);
         record.state = linetest::store::delivery_state::delivered;
         ++record.attempts;
@@ -170,6 +181,7 @@ private:
 
     std::mutex mutex_;
     std::int64_t next_row_id_ = 1;
+    int failing_deliveries_ = 0;
     std::map<std::int64_t, linetest::store::kci_record> kcis_;
 };
 
