@@ -52,7 +52,8 @@ std::vector<store::service_record> load_inventory(const std::filesystem::path& f
     }
     nlohmann::json document;
     try {
-        document = nlohmann::json::parse(in);
+        // Comments are allowed so that config files can explain themselves.
+        document = nlohmann::json::parse(in, nullptr, true, true);
     } catch (const nlohmann::json::parse_error& e) {
         throw core::config_error(file.string() + ": invalid JSON: " + e.what());
     }

@@ -94,7 +94,8 @@ daemon_config load_daemon_config(const std::filesystem::path& file) {
     }
     nlohmann::json document;
     try {
-        document = nlohmann::json::parse(in);
+        // Comments are allowed so that config files can explain themselves.
+        document = nlohmann::json::parse(in, nullptr, true, true);
     } catch (const nlohmann::json::parse_error& e) {
         throw core::config_error(file.string() + ": invalid JSON: " + e.what());
     }

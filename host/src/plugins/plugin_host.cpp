@@ -76,6 +76,12 @@ plugin_host::plugin_host(const host_config& config) {
         if (path.is_relative()) {
             path = config.directory / path;
         }
+        std::error_code exists_error;
+        if (!std::filesystem::is_regular_file(path, exists_error)) {
+            throw plugin_load_error("plugin library " + path.string() + " for instance \"" +
+                                    instance.name +
+                                    "\" does not exist; check plugins.directory and the library name");
+        }
         auto library = std::make_shared<boost::dll::shared_library>();
         boost::dll::fs::error_code ec;
         // rtld_now: an unresolved symbol fails here, not in the middle of a test.
