@@ -23,6 +23,8 @@
 #include <thread>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace linetest::test_support {
 namespace {
@@ -145,6 +147,37 @@ TEST(ChildProcessTest, MissingProgramThrows) {
     options.log_file = dir / "child.log";
 
     EXPECT_THROW(child_process{std::move(options)}, std::system_error);
+}
+
+TEST(ChildProcessTest, MissingWorkingDirThrows) {
+    temp_dir dir;
+    child_process_options options;
+    options.program = "/bin/true";
+    options.working_dir = dir / "no-such-dir";
+    options.log_file = dir / "child.log";
+
+    EXPECT_THROW(child_process{std::move(options)}, std::system_error);
+}
+
+TEST(ChildProcessTest, ChildDiesWhenTestProcessDies) {
+    temp_dir dir;
+    auto pid_file = dir / "child.pid";
+    // A forked copy of this test process starts the child and exits without running
+    // destructors, as an aborted test would.
+    pid_t test_copy = ::fork();
+    ASSERT_GE(test_copy, 0);
+    if (test_copy == 0) {
+        auto child = start_shell(dir, "exec sleep 60");
+        std::ofstream(pid_file) << child.pid() << '\n';
+        ::_exit(0);
+    }
+    int raw = 0;
+    ASSERT_EQ(::waitpid(test_copy, &raw, 0), test_copy);
+    ASSERT_TRUE(wait_for_file(pid_file, 30s));
+    pid_t orphan = std::stoi(read_text_file(pid_file));
+
+    EXPECT_TRUE(poll_until([&] { return ::kill(orphan, 0) != 0; }, 30s))
+        << "child " << orphan << " survived the death of the process that started it";
 }
 
 TEST(WaitTest, PollUntilReturnsFalseOnTimeout) {

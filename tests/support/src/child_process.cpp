@@ -1,8 +1,11 @@
 #include "linetest/test_support/child_process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <optional>
+#include <string_view>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -12,7 +15,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,32 +53,98 @@ std::vector<char*> pointers_to(std::vector<std::string>& strings) {
     return result;
 }
 
-// Owns the posix_spawn attribute and file-action objects, which must be destroyed on every path.
-class spawn_setup {
+// Owns a file descriptor so that every error path closes it.
+class unique_fd {
 public:
-    spawn_setup() {
-        check(posix_spawnattr_init(&attr_), "posix_spawnattr_init");
-        if (int rc = posix_spawn_file_actions_init(&actions_); rc != 0) {
-            posix_spawnattr_destroy(&attr_);
-            throw std::system_error(rc, std::generic_category(), "posix_spawn_file_actions_init");
-        }
-    }
-    ~spawn_setup() {
-        posix_spawn_file_actions_destroy(&actions_);
-        posix_spawnattr_destroy(&attr_);
-    }
-    spawn_setup(const spawn_setup&) = delete;
-    spawn_setup& operator=(const spawn_setup&) = delete;
+    explicit unique_fd(int fd = -1)
+        : fd_(fd) {}
+    ~unique_fd() { reset(); }
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
 
-    static void check(int rc, const char* call) {
-        if (rc != 0) {
-            throw std::system_error(rc, std::generic_category(), call);
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
         }
     }
 
-    posix_spawnattr_t attr_;
-    posix_spawn_file_actions_t actions_;
+private:
+    int fd_;
 };
+
+// Returns `program` when it contains a slash, else its first executable match in PATH, where
+// an empty entry means the current directory. The search runs before fork because the child
+// may only make async-signal-safe calls.
+std::optional<std::string> resolve_program(const std::filesystem::path& program) {
+    std::string name = program.string();
+    if (name.find('/') != std::string::npos) {
+        return name;
+    }
+    const char* path = std::getenv("PATH");
+    std::string_view folders = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (!folders.empty()) {
+        auto colon = folders.find(':');
+        std::string_view folder = folders.substr(0, colon);
+        folders = colon == std::string_view::npos ? std::string_view{} : folders.substr(colon + 1);
+        std::string candidate =
+            (folder.empty() ? std::string(".") : std::string(folder)) + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+    }
+    return std::nullopt;
+}
+
+// Writes errno to `error_fd` for the parent and exits with 127, the shell's code for a command
+// that cannot run. Only async-signal-safe calls, because it runs in the forked child.
+[[noreturn]] void report_and_exit(int error_fd) {
+    int error = errno;
+    ssize_t ignored = ::write(error_fd, &error, sizeof(error));
+    (void)ignored;
+    ::_exit(127);
+}
+
+// Runs in the forked child, so it makes only async-signal-safe calls.
+[[noreturn]] void exec_child(const char* path,
+                             char* const* argv,
+                             char* const* envp,
+                             const char* working_dir,
+                             int stdin_fd,
+                             int log_fd,
+                             int error_fd,
+                             pid_t parent) {
+    // Own process group, so that signals to the group reach the program's children too.
+    ::setpgid(0, 0);
+    // SIGKILL when the test process dies without running destructors (abort, a sanitizer
+    // report, ctest's time-out kill), so no peer outlives its test and keeps a port.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) {
+        report_and_exit(error_fd);
+    }
+    // Default dispositions and an empty mask, because the test process may block or ignore
+    // signals (SIGPIPE, for one) and exec keeps both.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            ::sigaction(sig, &default_action, nullptr);
+        }
+    }
+    sigset_t empty_mask;
+    sigemptyset(&empty_mask);
+    ::sigprocmask(SIG_SETMASK, &empty_mask, nullptr);
+
+    if (::dup2(stdin_fd, STDIN_FILENO) < 0 || ::dup2(log_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(log_fd, STDERR_FILENO) < 0) {
+        report_and_exit(error_fd);
+    }
+    if (working_dir != nullptr && ::chdir(working_dir) != 0) {
+        report_and_exit(error_fd);
+    }
+    ::execve(path, argv, envp);
+    report_and_exit(error_fd);
+}
 
 }  // namespace
 
@@ -97,48 +166,22 @@ child_process::child_process(child_process_options options)
             "child_process: log_file is empty; give a file under the "
             "test's temp_dir for the child's stdout and stderr");
     }
-    // Open the log here first, so that a bad path fails with its name instead of a spawn error.
-    int log_fd = ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
+    unique_fd log_fd(
+        ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (log_fd.get() < 0) {
         throw std::system_error(
             errno, std::generic_category(),
             "child_process: cannot open log file " + options_.log_file.string());
     }
-    ::close(log_fd);
-
-    spawn_setup setup;
-    // Own process group, so signals reach the program's children too. Default dispositions and
-    // an empty mask, because the test process may block or ignore signals (SIGPIPE, for one).
-    sigset_t defaults;
-    sigfillset(&defaults);
-    sigdelset(&defaults, SIGKILL);
-    sigdelset(&defaults, SIGSTOP);
-    sigset_t empty_mask;
-    sigemptyset(&empty_mask);
-    spawn_setup::check(posix_spawnattr_setpgroup(&setup.attr_, 0), "posix_spawnattr_setpgroup");
-    spawn_setup::check(posix_spawnattr_setsigdefault(&setup.attr_, &defaults),
-                       "posix_spawnattr_setsigdefault");
-    spawn_setup::check(posix_spawnattr_setsigmask(&setup.attr_, &empty_mask),
-                       "posix_spawnattr_setsigmask");
-    spawn_setup::check(
-        posix_spawnattr_setflags(
-            &setup.attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK),
-        "posix_spawnattr_setflags");
-
-    spawn_setup::check(
-        posix_spawn_file_actions_addopen(&setup.actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
-        "posix_spawn_file_actions_addopen(stdin)");
-    spawn_setup::check(
-        posix_spawn_file_actions_addopen(&setup.actions_, STDOUT_FILENO, options_.log_file.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644),
-        "posix_spawn_file_actions_addopen(stdout)");
-    spawn_setup::check(
-        posix_spawn_file_actions_adddup2(&setup.actions_, STDOUT_FILENO, STDERR_FILENO),
-        "posix_spawn_file_actions_adddup2(stderr)");
-    if (!options_.working_dir.empty()) {
-        spawn_setup::check(
-            posix_spawn_file_actions_addchdir_np(&setup.actions_, options_.working_dir.c_str()),
-            "posix_spawn_file_actions_addchdir_np");
+    unique_fd stdin_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (stdin_fd.get() < 0) {
+        throw std::system_error(errno, std::generic_category(), "child_process: open /dev/null");
+    }
+    auto path = resolve_program(options_.program);
+    if (!path) {
+        throw std::system_error(ENOENT, std::generic_category(),
+                                "child_process: " + options_.program.string() +
+                                    " not found in PATH; give its full path");
     }
 
     std::vector<std::string> argv_strings;
@@ -147,16 +190,44 @@ child_process::child_process(child_process_options options)
     std::vector<std::string> env_strings = merged_environment(options_.env);
     std::vector<char*> argv = pointers_to(argv_strings);
     std::vector<char*> envp = pointers_to(env_strings);
+    const char* working_dir = options_.working_dir.empty() ? nullptr : options_.working_dir.c_str();
 
-    pid_t pid = -1;
-    // posix_spawnp searches PATH only for a bare name, and takes a path with a slash as is.
-    int rc = posix_spawnp(&pid, argv_strings.front().c_str(), &setup.actions_, &setup.attr_,
-                          argv.data(), envp.data());
-    if (rc != 0) {
-        throw std::system_error(rc, std::generic_category(),
+    // The child reports a failed chdir or exec through this pipe. Exec closes it on success,
+    // so the parent's read returns 0 bytes.
+    int error_pipe[2];
+    if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
+        throw std::system_error(errno, std::generic_category(), "child_process: pipe2");
+    }
+    unique_fd error_read(error_pipe[0]);
+    unique_fd error_write(error_pipe[1]);
+
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        throw std::system_error(errno, std::generic_category(),
+                                "child_process: fork failed for " + command_line());
+    }
+    if (pid == 0) {
+        exec_child(path->c_str(), argv.data(), envp.data(), working_dir, stdin_fd.get(),
+                   log_fd.get(), error_write.get(), parent);
+    }
+    // Also set the group here, so that a signal sent right after the constructor returns
+    // reaches the group even if the child has not run setpgid yet.
+    ::setpgid(pid, pid);
+    pid_ = pid;
+    error_write.reset();
+
+    int child_error = 0;
+    ssize_t count;
+    do {
+        count = ::read(error_read.get(), &child_error, sizeof(child_error));
+    } while (count < 0 && errno == EINTR);
+    if (count > 0) {
+        reap();
+        pid_ = -1;
+        throw std::system_error(child_error, std::generic_category(),
                                 "child_process: cannot start " + command_line());
     }
-    pid_ = pid;
 }
 
 child_process::~child_process() { kill_hard(); }

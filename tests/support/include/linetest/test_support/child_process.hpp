@@ -37,18 +37,21 @@ struct child_process_options {
     std::filesystem::path log_file;
 };
 
-/// A program started with posix_spawn in its own process group, with stdin from /dev/null
+/// A program started with fork and exec in its own process group, with stdin from /dev/null
 /// and stdout and stderr appended to a log file.
 ///
 /// Signals go to the whole process group, so a wrapper script's children are stopped along
 /// with it. When the child is reaped, whatever is left in its group gets SIGKILL. The
-/// destructor calls `kill_hard()`. Not thread-safe: use one object from one thread.
+/// destructor calls `kill_hard()`. The child also gets SIGKILL when the thread that started it
+/// exits (PR_SET_PDEATHSIG), so a test process that aborts leaves no peer running. Start
+/// children from a thread that outlives them, such as the test's own thread. Not thread-safe:
+/// use one object from one thread.
 class child_process {
 public:
     /// Starts the program.
     /// @throws std::invalid_argument when `program` or `log_file` is empty.
-    /// @throws std::system_error when the log file cannot be opened or posix_spawn fails
-    ///         (for example, program not found).
+    /// @throws std::system_error when the log file cannot be opened, the program is not found
+    ///         or not executable, or `working_dir` does not exist.
     explicit child_process(child_process_options options);
     ~child_process();
 
