@@ -44,6 +44,12 @@ function(linetest_add_plugin name)
     target_link_libraries(${name} PRIVATE linetest::sdk ${ARG_DEPENDS})
     linetest_set_warnings(${name})
     linetest_set_sanitizers(${name})
+    # Only the shipped plugins are installed, not the test fixtures.
+    string(FIND "${CMAKE_CURRENT_SOURCE_DIR}/" "${PROJECT_SOURCE_DIR}/plugins/" plugins_position)
+    if(plugins_position EQUAL 0)
+        install(TARGETS ${name} LIBRARY DESTINATION "lib/linetest/plugins"
+            COMPONENT daemon)
+    endif()
 endfunction()
 
 # Adds a GoogleTest executable registered with CTest under the given labels.
