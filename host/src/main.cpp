@@ -1,17 +1,23 @@
 #include "daemon/daemon.hpp"
 
+#include "auth/password_hash.hpp"
+
 #include <cstring>
 #include <iostream>
+#include <string>
 
 namespace {
 
 constexpr const char* usage =
     "usage: linetestd [--check-config] --config FILE\n"
+    "       linetestd --hash-password < password-file\n"
     "\n"
     "Supplier-side service-test daemon for the Fibre Cafe gateway.\n"
     "\n"
     "  --config FILE    JSON config file (see conf/linetestd.example.json)\n"
     "  --check-config   validate FILE, the inventory and plugins it names, then exit\n"
+    "  --hash-password  read a password from the first line of stdin and print its\n"
+    "                   pbkdf2-sha256 hash for auth.basic.users[].password_hash\n"
     "  --version        print the version and exit\n";
 
 }  // namespace
@@ -24,6 +30,19 @@ int main(int argc, char** argv) {
             config = argv[++i];
         } else if (std::strcmp(argv[i], "--check-config") == 0) {
             check_only = true;
+        } else if (std::strcmp(argv[i], "--hash-password") == 0) {
+            // From stdin, not argv, so that the password stays out of shell history and ps.
+            std::string password;
+            std::getline(std::cin, password);
+            if (!password.empty() && password.back() == '\r') {
+                password.pop_back();
+            }
+            if (password.empty()) {
+                std::cerr << "linetestd: --hash-password read an empty password from stdin\n";
+                return 2;
+            }
+            std::cout << linetest::auth::hash_password(password) << '\n';
+            return 0;
         } else if (std::strcmp(argv[i], "--version") == 0) {
             std::cout << "linetestd " << LINETEST_VERSION << '\n';
             return 0;

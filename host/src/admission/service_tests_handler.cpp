@@ -76,6 +76,8 @@ struct service_tests_handler::request_log {
     std::string identity = "-";
     std::int64_t test_id = 0;
     std::string supplier_reference = "-";
+    /// Names of the verified client certificate, for the mtls mode; not logged here.
+    std::vector<std::string> client_identities;
 
     std::string fields() const {
         return fmt::format("request_id={} conversation_id={} tenant={}", request_id,
@@ -101,6 +103,7 @@ http::response service_tests_handler::handle(const http::request& request,
     log.request_id = printable(header_value(request, "X-Request-ID").value_or(""));
     log.conversation_id = printable(header_value(request, "X-Conversation-ID").value_or(""));
     log.tenant = printable(header_value(request, "Tenant").value_or(""));
+    log.client_identities = peer.client_identities;
 
     const std::string_view target(request.target().data(), request.target().size());
     const auto path = target.substr(0, target.find('?'));
@@ -160,9 +163,13 @@ http::response service_tests_handler::create_service_test(const http::request& r
                           "content type " + printable(content_type.value_or("")));
     }
 
+    // Two Authorization fields leave it open which one a proxy or this server checks.
+    if (request.count(bhttp::field::authorization) > 1) {
+        return log.reject(failure_kind::not_authorised, {}, "more than one Authorization header");
+    }
     const auto decision = deps_.authenticator.authenticate(
         header_value(request, "Authorization").value_or(""),
-        header_value(request, "Tenant").value_or(""), log.fields());
+        header_value(request, "Tenant").value_or(""), log.fields(), log.client_identities);
     if (!decision.identity.empty()) {
         log.identity = printable(decision.identity);
     }

@@ -2,6 +2,8 @@
 
 #include "core/log.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -10,7 +12,8 @@ namespace linetest::auth {
 
 namespace {
 
-constexpr std::string_view bearer_scheme = "bearer";
+constexpr std::string_view bearer_scheme = "Bearer";
+constexpr std::string_view basic_scheme = "Basic";
 
 bool iequals(std::string_view left, std::string_view right) {
     return left.size() == right.size() &&
@@ -101,23 +104,7 @@ std::vector<client_permission> parse_clients(core::config_reader& section) {
     return out;
 }
 
-}  // namespace
-
-auth_settings parse_auth_settings(core::config_reader section) {
-    auth_settings settings;
-    const auto mode = section.required_string("mode");
-    if (mode == "bearer") {
-        settings.mode = auth_mode::bearer;
-    } else if (iequals(mode, "none") || iequals(mode, "off") || iequals(mode, "disabled")) {
-        section.fail("mode",
-                     "authentication cannot be disabled; set it to \"bearer\" and give "
-                     "the gateway client credentials from your identity provider");
-    } else if (mode == "mtls" || mode == "basic") {
-        section.fail("mode", "\"" + mode + "\" is not implemented yet; use \"bearer\"");
-    } else {
-        section.fail("mode", "must be \"bearer\", got \"" + mode + "\"");
-    }
-
+void parse_bearer(core::config_reader& section, auth_settings& settings) {
     auto bearer = section.object("bearer");
     settings.bearer.issuer = bearer.required_string("issuer");
     settings.bearer.audience = bearer.required_string("audience");
@@ -138,16 +125,114 @@ auth_settings parse_auth_settings(core::config_reader section) {
                                                     milliseconds(0), milliseconds(300000));
     settings.bearer.max_token_bytes =
         static_cast<std::size_t>(bearer.integer_or("max_token_bytes", 8192, 1024, 65536));
+    settings.bearer.token_cache_size =
+        static_cast<std::size_t>(bearer.integer_or("token_cache_size", 10000, 0, 1000000));
     settings.jwks.refresh_interval = bearer.milliseconds_or(
         "jwks_refresh_ms", milliseconds(600000), milliseconds(10000), milliseconds(86400000));
     settings.jwks.unknown_kid_min_interval =
         bearer.milliseconds_or("unknown_kid_min_interval_ms", milliseconds(60000),
                                milliseconds(1000), milliseconds(3600000));
     bearer.reject_unknown_keys();
+}
+
+std::vector<basic_user> parse_basic_users(core::config_reader& basic) {
+    const auto& entries = basic.array("users");
+    if (entries.empty()) {
+        basic.fail("users", "must list at least one {\"user\", \"password_hash\"}; make a hash "
+                            "with: linetestd --hash-password < password-file");
+    }
+    std::vector<basic_user> out;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        core::config_reader entry(entries[i], basic.path() + ".users[" + std::to_string(i) + "]");
+        basic_user user;
+        user.user = entry.required_string("user");
+        // RFC 7617: the user-id cannot contain a colon, because the colon ends it.
+        if (user.user.find(':') != std::string::npos) {
+            entry.fail("user", "must not contain ':'");
+        }
+        user.stored_hash = core::secret(entry.required_string("password_hash"));
+        auto parsed = parse_password_hash(user.stored_hash.reveal());
+        if (!parsed.value) {
+            entry.fail("password_hash", parsed.error);
+        }
+        user.parsed = std::move(*parsed.value);
+        entry.reject_unknown_keys();
+        if (!seen.insert(user.user).second) {
+            entry.fail("user", "\"" + user.user + "\" is listed twice");
+        }
+        out.push_back(std::move(user));
+    }
+    return out;
+}
+
+}  // namespace
+
+auth_settings parse_auth_settings(core::config_reader section) {
+    auth_settings settings;
+    const auto mode = section.required_string("mode");
+    if (mode == "bearer") {
+        settings.mode = auth_mode::bearer;
+    } else if (mode == "mtls") {
+        settings.mode = auth_mode::mtls;
+    } else if (mode == "basic") {
+        settings.mode = auth_mode::basic;
+    } else if (iequals(mode, "none") || iequals(mode, "off") || iequals(mode, "disabled")) {
+        section.fail("mode",
+                     "authentication cannot be disabled; set it to \"bearer\", \"mtls\" or "
+                     "\"basic\" and give the gateway the matching credentials");
+    } else {
+        section.fail("mode", "must be \"bearer\", \"mtls\" or \"basic\", got \"" + mode + "\"");
+    }
+    const auto reject_section = [&](const std::string& key) {
+        if (section.has(key)) {
+            section.fail(key, "applies only to mode \"" + key + "\"; remove it for mode \"" +
+                                  mode + "\"");
+        }
+    };
+
+    if (settings.mode == auth_mode::bearer) {
+        parse_bearer(section, settings);
+    } else {
+        reject_section("bearer");
+    }
+    if (settings.mode == auth_mode::mtls) {
+        auto tls = section.object("tls");
+        settings.client_ca_file = tls.required_string("client_ca_file");
+        tls.reject_unknown_keys();
+    } else if (section.has("tls")) {
+        section.fail("tls", "applies only to mode \"mtls\"; remove it for mode \"" + mode + "\"");
+    }
+    if (settings.mode == auth_mode::basic) {
+        auto basic = section.object("basic");
+        settings.basic_users = parse_basic_users(basic);
+        basic.reject_unknown_keys();
+    } else {
+        reject_section("basic");
+    }
 
     settings.clients = parse_clients(section);
+    if (settings.mode == auth_mode::mtls && settings.clients.empty()) {
+        section.fail("clients",
+                     "must list the accepted client certificates with mode \"mtls\": each id is "
+                     "a subject CN or a SAN DNS name or URI, with the tenants it may act for");
+    }
     section.reject_unknown_keys();
     return settings;
+}
+
+std::string_view mode_name(auth_mode mode) {
+    switch (mode) {
+        case auth_mode::bearer:
+            return "bearer";
+        case auth_mode::mtls:
+            return "mtls";
+        case auth_mode::basic:
+            return "basic";
+        case auth_mode::invalid:
+            break;
+    }
+    return "invalid";
 }
 
 int auth_decision::http_status() const noexcept {
@@ -176,9 +261,18 @@ authenticator::authenticator(auth_settings settings,
     }
 }
 
-std::optional<std::string> authenticator::initial_load() { return keys_->initial_load(); }
+std::optional<std::string> authenticator::initial_load() {
+    if (settings_.mode != auth_mode::bearer) {
+        return std::nullopt;
+    }
+    return keys_->initial_load();
+}
 
-void authenticator::start() { keys_->start(); }
+void authenticator::start() {
+    if (settings_.mode == auth_mode::bearer) {
+        keys_->start();
+    }
+}
 
 void authenticator::stop() { keys_->stop(); }
 
@@ -198,9 +292,68 @@ bool authenticator::permitted(const std::string& identity, std::string_view tena
                        });
 }
 
+verify_result authenticator::check_basic(std::string_view credentials) const {
+    const auto failed = [](failure_reason reason, std::string detail) {
+        return verify_result{std::nullopt, verify_failure{reason, std::move(detail)}};
+    };
+    const auto decoded = base64_decode(credentials);
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+        return failed(failure_reason::malformed_token,
+                      "Basic credentials are not base64 of user:password");
+    }
+    const std::string_view user(decoded->data(), colon);
+    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+    const auto entry =
+        std::find_if(settings_.basic_users.begin(), settings_.basic_users.end(),
+                     [&](const basic_user& candidate) { return candidate.user == user; });
+    if (entry == settings_.basic_users.end()) {
+        // Derive a hash anyway, so that the response time does not tell which users exist.
+        // The name is not logged: callers sometimes put the password in the user field.
+        (void)verify_password(settings_.basic_users.front().parsed, password);
+        return failed(failure_reason::unknown_user, "Basic user is not configured");
+    }
+    if (!verify_password(entry->parsed, password)) {
+        return failed(failure_reason::wrong_password,
+                      "password does not match for user " + entry->user);
+    }
+    verified_token verified;
+    verified.identity = entry->user;
+    return verify_result{std::move(verified), {}};
+}
+
+verify_result authenticator::check_certificate(const std::vector<std::string>& identities) const {
+    if (identities.empty()) {
+        return verify_result{std::nullopt,
+                             verify_failure{failure_reason::no_client_certificate,
+                                            "connection has no verified client certificate"}};
+    }
+    for (const auto& name : identities) {
+        const auto listed =
+            std::any_of(settings_.clients.begin(), settings_.clients.end(),
+                        [&](const client_permission& client) { return client.id == name; });
+        if (listed) {
+            verified_token verified;
+            verified.identity = name;
+            return verify_result{std::move(verified), {}};
+        }
+    }
+    // Certificate names are public, but they come from the caller: escape and cut them.
+    std::string names;
+    for (const auto& name : identities) {
+        names += (names.empty() ? "" : ",") +
+                 nlohmann::json(name.substr(0, 80))
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    return verify_result{std::nullopt,
+                         verify_failure{failure_reason::unknown_client_certificate,
+                                        "no certificate name is in auth.clients: " + names}};
+}
+
 auth_decision authenticator::authenticate(std::string_view authorization,
                                           std::string_view tenant,
-                                          std::string_view log_fields) const {
+                                          std::string_view log_fields,
+                                          const std::vector<std::string>& certificate_identities) const {
     const auto log = core::logger("auth");
     const auto reject = [&](verify_failure failure) {
         log->info("401 {}: {}{}{}", reason_name(failure.reason), failure.detail,
@@ -211,31 +364,38 @@ auth_decision authenticator::authenticate(std::string_view authorization,
         return decision;
     };
 
-    const auto credentials = trim(authorization);
-    if (credentials.empty()) {
-        return reject({failure_reason::missing_credentials, "no Authorization header"});
+    verify_result verified;
+    if (settings_.mode == auth_mode::mtls) {
+        verified = check_certificate(certificate_identities);
+    } else {
+        const auto credentials = trim(authorization);
+        if (credentials.empty()) {
+            return reject({failure_reason::missing_credentials, "no Authorization header"});
+        }
+        // RFC 7235: scheme 1*SP credentials, with the scheme case-insensitive.
+        const auto space = credentials.find(' ');
+        if (space == std::string_view::npos) {
+            return reject({failure_reason::missing_credentials,
+                           "Authorization header is not a scheme followed by credentials"});
+        }
+        const auto scheme = credentials.substr(0, space);
+        const std::string_view expected =
+            settings_.mode == auth_mode::basic ? basic_scheme : bearer_scheme;
+        if (!iequals(scheme, expected)) {
+            // Only a well-known scheme name is echoed: an unknown first word may be a credential.
+            const bool known = iequals(scheme, "basic") || iequals(scheme, "digest") ||
+                               iequals(scheme, "bearer");
+            return reject({failure_reason::unsupported_scheme,
+                           known ? "Authorization scheme " + std::string(scheme) +
+                                       " is not accepted; only " + std::string(expected) + " is"
+                                 : "Authorization scheme is not " + std::string(expected)});
+        }
+        const auto token = trim(credentials.substr(space + 1));
+        if (token.empty() || token.find_first_of(" \t") != std::string_view::npos) {
+            return reject({failure_reason::malformed_token, "credentials are not one token"});
+        }
+        verified = settings_.mode == auth_mode::basic ? check_basic(token) : verifier_.verify(token);
     }
-    // RFC 6750 section 2.1: "Bearer" 1*SP b64token; RFC 7235 makes the scheme case-insensitive.
-    const auto space = credentials.find(' ');
-    if (space == std::string_view::npos) {
-        return reject({failure_reason::missing_credentials,
-                       "Authorization header is not a scheme followed by credentials"});
-    }
-    const auto scheme = credentials.substr(0, space);
-    if (!iequals(scheme, bearer_scheme)) {
-        // Only a well-known scheme name is echoed: an unknown first word may be a credential.
-        const bool known = iequals(scheme, "basic") || iequals(scheme, "digest");
-        return reject({failure_reason::unsupported_scheme,
-                       known ? "Authorization scheme " + std::string(scheme) +
-                                   " is not accepted; only Bearer is"
-                             : "Authorization scheme is not Bearer"});
-    }
-    const auto token = trim(credentials.substr(space + 1));
-    if (token.empty() || token.find_first_of(" \t") != std::string_view::npos) {
-        return reject({failure_reason::malformed_token, "Bearer credentials are not one token"});
-    }
-
-    auto verified = verifier_.verify(token);
     if (!verified.ok()) {
         return reject(std::move(verified.failure));
     }
@@ -247,8 +407,8 @@ auth_decision authenticator::authenticate(std::string_view authorization,
         decision.result = auth_decision::outcome::forbidden;
         return decision;
     }
-    log->debug("authenticated client_id={} tenant={} kid={}{}{}", decision.identity, tenant,
-               verified.token->kid, log_fields.empty() ? "" : " ", log_fields);
+    log->debug("authenticated mode={} client_id={} tenant={}{}{}", mode_name(settings_.mode),
+               decision.identity, tenant, log_fields.empty() ? "" : " ", log_fields);
     decision.result = auth_decision::outcome::allow;
     return decision;
 }

@@ -2,7 +2,9 @@
 
 #include "auth/jwt_verifier.hpp"
 #include "auth/key_cache.hpp"
+#include "auth/password_hash.hpp"
 #include "core/config_reader.hpp"
+#include "core/secret.hpp"
 
 #include <memory>
 #include <optional>
@@ -12,9 +14,18 @@
 
 namespace linetest::auth {
 
-/// Authentication mechanism. Only bearer exists so far. mTLS and Basic, the other mechanisms
-/// the gateway offers, would be further values. No value turns authentication off.
-enum class auth_mode { invalid = 0, bearer };
+/// Authentication mechanism, one per daemon: the three the gateway offers. No value turns
+/// authentication off.
+enum class auth_mode { invalid = 0, bearer, mtls, basic };
+
+std::string_view mode_name(auth_mode mode);
+
+/// One Basic user. The hash is kept as a secret too: it allows an offline guessing attack.
+struct basic_user {
+    std::string user;
+    core::secret stored_hash;  /// the configured string
+    auth::password_hash parsed;
+};
 
 /// Caller identity and the tenants it may act for. `"*"` matches any tenant.
 struct client_permission {
@@ -26,13 +37,19 @@ struct auth_settings {
     auth_mode mode = auth_mode::invalid;
     verifier_settings bearer;
     key_cache_settings jwks;
+    /// mtls: PEM bundle of the CAs that issue client certificates.
+    std::string client_ca_file;
+    /// basic: the accepted users.
+    std::vector<basic_user> basic_users;
     /// Empty means every verified identity may act for every tenant.
     std::vector<client_permission> clients;
 };
 
 /// Reads the `auth` section of the configuration:
 ///
-///   mode                              "bearer" (required; "none" is rejected)
+///   mode                              "bearer", "mtls" or "basic" (required; "none" is
+///                                     rejected)
+///   bearer.*                          required with bearer, rejected otherwise:
 ///   bearer.issuer                     exact `iss` (required)
 ///   bearer.audience                   must be in `aud` (required)
 ///   bearer.jwks_url                   https URL, or http on a loopback host (required)
@@ -42,7 +59,14 @@ struct auth_settings {
 ///   bearer.max_token_bytes            (default 8192)
 ///   bearer.jwks_refresh_ms            scheduled JWKS refresh (default 600000)
 ///   bearer.unknown_kid_min_interval_ms  spacing of unknown-kid fetches (default 60000)
-///   clients                           [{"id": ..., "tenants": [...]}] (default empty)
+///   bearer.token_cache_size           verified tokens remembered until exp (default 10000;
+///                                     0 disables)
+///   tls.client_ca_file                mtls only (required): CAs for client certificates
+///   basic.users                       basic only (required, not empty):
+///                                     [{"user": ..., "password_hash": "pbkdf2-sha256$..."}]
+///   clients                           [{"id": ..., "tenants": [...]}] (default empty; with
+///                                     mtls it is required and lists the accepted
+///                                     certificate identities)
 ///
 /// Throws `core::config_error` naming the full key on any invalid or unknown option.
 auth_settings parse_auth_settings(core::config_reader section);
@@ -79,16 +103,24 @@ public:
     void stop();
 
     /// Checks the credentials. `log_fields` (for example `request_id=... conversation_id=...`)
-    /// ends the log line written for a rejection. The token is never logged.
+    /// ends the log line written for a rejection. The token or password is never logged.
+    /// `certificate_identities` are the subject CN and SAN DNS/URI names of a client
+    /// certificate the TLS layer verified against `client_ca_file` (empty without one); only
+    /// the mtls mode reads them, and only mtls ignores `authorization`.
     auth_decision authenticate(std::string_view authorization,
                                std::string_view tenant,
-                               std::string_view log_fields = {}) const;
+                               std::string_view log_fields = {},
+                               const std::vector<std::string>& certificate_identities = {}) const;
+
+    auth_mode mode() const noexcept { return settings_.mode; }
 
     /// Returns the key cache, so that tests can step refreshes.
     key_cache& keys_for_test() { return *keys_; }
 
 private:
     bool permitted(const std::string& identity, std::string_view tenant) const;
+    verify_result check_basic(std::string_view credentials) const;
+    verify_result check_certificate(const std::vector<std::string>& identities) const;
 
     const auth_settings settings_;
     const std::shared_ptr<key_cache> keys_;

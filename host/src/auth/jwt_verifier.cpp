@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <set>
@@ -234,6 +235,14 @@ std::string_view reason_name(failure_reason reason) {
             return "missing_scope";
         case failure_reason::missing_identity:
             return "missing_identity";
+        case failure_reason::unknown_user:
+            return "unknown_user";
+        case failure_reason::wrong_password:
+            return "wrong_password";
+        case failure_reason::no_client_certificate:
+            return "no_client_certificate";
+        case failure_reason::unknown_client_certificate:
+            return "unknown_client_certificate";
     }
     return "invalid";
 }
@@ -246,6 +255,37 @@ jwt_verifier::jwt_verifier(verifier_settings settings,
       clock_(clock ? std::move(clock) : system_clock_function(std::chrono::system_clock::now)) {}
 
 verify_result jwt_verifier::verify(std::string_view token) const {
+    if (settings_.token_cache_size == 0 || token.size() > settings_.max_token_bytes) {
+        return verify_uncached(token);
+    }
+    std::string digest(SHA256_DIGEST_LENGTH, '\0');
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+           reinterpret_cast<unsigned char*>(digest.data()));
+    const auto now = clock_();
+    {
+        const std::lock_guard lock(cache_mutex_);
+        const auto hit = cache_.find(digest);
+        if (hit != cache_.end()) {
+            if (now < hit->second.expires_at) {
+                return verify_result{hit->second, {}};
+            }
+            cache_.erase(hit);
+        }
+    }
+    auto result = verify_uncached(token);
+    if (result.ok() && now < result.token->expires_at) {
+        const std::lock_guard lock(cache_mutex_);
+        if (cache_.size() >= settings_.token_cache_size) {
+            std::erase_if(cache_, [&](const auto& entry) { return entry.second.expires_at <= now; });
+        }
+        if (cache_.size() < settings_.token_cache_size) {
+            cache_.emplace(std::move(digest), *result.token);
+        }
+    }
+    return result;
+}
+
+verify_result jwt_verifier::verify_uncached(std::string_view token) const {
     if (token.size() > settings_.max_token_bytes) {
         return failed(failure_reason::token_too_large,
                       "token has " + std::to_string(token.size()) + " bytes; the limit is " +
@@ -358,6 +398,11 @@ std::optional<verify_failure> jwt_verifier::check_claims(const std::string& payl
     if (now >= expiry->get<double>() + leeway) {
         return verify_failure{failure_reason::expired, "exp " + quoted(*expiry) + " has passed"};
     }
+    // Capped at 2100-01-01, because a far `exp` would overflow the clock's duration.
+    constexpr double latest_cached_expiry = 4102444800.0;
+    token.expires_at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(std::min(expiry->get<double>(), latest_cached_expiry))));
     const auto not_before = claims.find("nbf");
     if (not_before != claims.end() && not_before->get<double>() > now + leeway) {
         return verify_failure{failure_reason::not_yet_valid,
@@ -374,7 +419,11 @@ std::optional<verify_failure> jwt_verifier::check_claims(const std::string& payl
         token.scopes = split_scopes(scope->get<std::string>());
     }
     const auto scp = claims.find("scp");
-    if (scp != claims.end() && scp->is_array()) {
+    if (scp != claims.end() && scp->is_string()) {
+        for (auto& word : split_scopes(scp->get<std::string>())) {
+            token.scopes.push_back(std::move(word));
+        }
+    } else if (scp != claims.end() && scp->is_array()) {
         for (const auto& item : *scp) {
             if (item.is_string()) {
                 token.scopes.push_back(item.get<std::string>());

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace linetest::auth {
@@ -38,6 +40,10 @@ enum class failure_reason {
     issued_in_future,
     missing_scope,
     missing_identity,
+    unknown_user,
+    wrong_password,
+    no_client_certificate,
+    unknown_client_certificate,
 };
 
 std::string_view reason_name(failure_reason reason);
@@ -52,10 +58,13 @@ struct verify_failure {
 struct verified_token {
     /// `client_id`, else `azp`, else `sub`: the OAuth2 client for client-credentials tokens.
     std::string identity;
-    /// The union of the space-separated `scope` and the `scp` array.
+    /// The union of the space-separated `scope` and `scp` (an array, or a space-separated
+    /// string as some providers write it).
     std::vector<std::string> scopes;
     std::string kid;
     jws_algorithm algorithm = jws_algorithm::invalid;
+    /// `exp`: a cached verification is reused until then, without the leeway.
+    std::chrono::system_clock::time_point expires_at{};
 };
 
 /// Result of `verify`: either the verified token or the failure.
@@ -78,6 +87,8 @@ struct verifier_settings {
                                           jws_algorithm::es256};
     std::chrono::milliseconds leeway{30000};
     std::size_t max_token_bytes = 8 * 1024;
+    /// Verified tokens remembered by SHA-256 of the token; 0 turns the cache off.
+    std::size_t token_cache_size = 10'000;
 };
 
 /// Verifies compact-serialised JWS access tokens (RFC 7515, RFC 7519) against the keys in a
@@ -90,6 +101,12 @@ struct verifier_settings {
 /// seconds allowed), and the required scope. Header `jku`, `x5u` and `jwk` are ignored: keys
 /// come only from the configured JWKS. A header with `crit` is rejected, because this
 /// verifier understands no extension. Thread-safe.
+///
+/// A token that passed every check is remembered under the SHA-256 of its bytes until its
+/// `exp`, so a client reusing it costs one signature check per token. The cache holds at most
+/// `token_cache_size` entries: when full, expired entries are dropped and, if none was, the
+/// new token is simply not cached. A remembered token stays valid until `exp` even if its key
+/// leaves the JWKS meanwhile; that is the cost of the cache, bounded by the token lifetime.
 class jwt_verifier {
 public:
     jwt_verifier(verifier_settings settings,
@@ -104,9 +121,14 @@ private:
     std::optional<verify_failure> check_claims(const std::string& payload,
                                                verified_token& token) const;
 
+    verify_result verify_uncached(std::string_view token) const;
+
     const verifier_settings settings_;
     const std::shared_ptr<key_cache> keys_;
     const system_clock_function clock_;
+
+    mutable std::mutex cache_mutex_;
+    mutable std::unordered_map<std::string, verified_token> cache_;
 };
 
 }  // namespace linetest::auth

@@ -126,6 +126,7 @@ int run(const std::filesystem::path& config_file) {
         log->info("loaded {} services from {}", services.size(), config.inventory_file.string());
         plugins = std::make_unique<plugins::plugin_host>(config.plugins);
         authenticator = std::make_unique<auth::authenticator>(config.auth, make_jwks_fetcher());
+        log->info("authentication mode={}", auth::mode_name(config.auth.mode));
         if (const auto error = authenticator->initial_load()) {
             log->critical("cannot load the JWKS for bearer tokens: {}", *error);
             return 1;
@@ -191,6 +192,21 @@ int run(const std::filesystem::path& config_file) {
     }
     handler.set_ready(true);
 
+    // SIGHUP re-reads the TLS certificate, key and client CA files. New connections use
+    // them; open ones finish on the old. A failed reload keeps the old files in use.
+    boost::asio::signal_set reload_signals(io, SIGHUP);
+    std::function<void()> wait_for_reload = [&] {
+        reload_signals.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) {
+                return;
+            }
+            log->info("received SIGHUP; reloading TLS files");
+            (void)server.reload_tls();
+            wait_for_reload();
+        });
+    };
+    wait_for_reload();
+
     boost::asio::signal_set signals(io, SIGTERM, SIGINT);
     boost::asio::steady_timer drain_timer(io);
     const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -214,6 +230,7 @@ int run(const std::filesystem::path& config_file) {
                   config.drain_timeout.count());
         ops::notify_systemd("STOPPING=1");
         handler.set_ready(false);
+        reload_signals.cancel();
         server.stop();
         *drain_deadline = std::chrono::steady_clock::now() + config.drain_timeout;
         poll_drain();

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/x509v3.h>
 
 #include <stdexcept>
 
@@ -50,7 +51,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     error_responder errors;
     std::shared_ptr<spdlog::logger> log;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-    std::vector<std::shared_ptr<asio::ssl::context>> tls_contexts;  // null for plain listeners
+    // Null for plain listeners. Guarded by `tls_mutex`, because `reload_tls` swaps them while
+    // the acceptors read them.
+    std::mutex tls_mutex;
+    std::vector<std::shared_ptr<asio::ssl::context>> tls_contexts;
     std::atomic<std::size_t> active{0};
     std::atomic<bool> stopping{false};
     std::atomic<std::uint64_t> next_connection_id{1};
@@ -60,12 +64,49 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
 namespace {
 
+// Names of the verified client certificate: subject CN, then SAN DNS names and URIs.
+std::vector<std::string> verified_client_identities(SSL* ssl) {
+    std::vector<std::string> names;
+    X509* certificate = SSL_get0_peer_certificate(ssl);
+    if (certificate == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) {
+        return names;
+    }
+    const auto push = [&](const ASN1_STRING* text) {
+        if (text != nullptr && ASN1_STRING_length(text) > 0) {
+            std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                              static_cast<std::size_t>(ASN1_STRING_length(text)));
+            // An embedded NUL would let "a.example\0.evil" match "a.example" after a cut.
+            if (value.find('\0') == std::string::npos) {
+                names.push_back(std::move(value));
+            }
+        }
+    };
+    const X509_NAME* subject = X509_get_subject_name(certificate);
+    for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+         i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+        push(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+    }
+    auto* alt_names = static_cast<GENERAL_NAMES*>(
+        X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; alt_names != nullptr && i < sk_GENERAL_NAME_num(alt_names); ++i) {
+        const GENERAL_NAME* name = sk_GENERAL_NAME_value(alt_names, i);
+        if (name->type == GEN_DNS || name->type == GEN_URI) {
+            push(name->d.ia5);
+        }
+    }
+    GENERAL_NAMES_free(alt_names);
+    return names;
+}
+
 template <class Stream>
 class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
 public:
+    /// `context` keeps a TLS stream's context alive after a reload replaced it.
     template <class... Args>
-    session(std::shared_ptr<server::impl> owner, peer_info peer, Args&&... stream_args)
-        : stream_(std::forward<Args>(stream_args)...),
+    session(std::shared_ptr<server::impl> owner, peer_info peer,
+            std::shared_ptr<asio::ssl::context> context, Args&&... stream_args)
+        : context_(std::move(context)),
+          stream_(std::forward<Args>(stream_args)...),
           server_(std::move(owner)),
           peer_(std::move(peer)) {
         ++server_->active;
@@ -117,6 +158,9 @@ private:
             server_->log->debug("TLS handshake failed: {} remote={} connection_id={}",
                                 ec.message(), peer_.remote_address, peer_.connection_id);
             return;
+        }
+        if constexpr (is_tls) {
+            peer_.client_identities = verified_client_identities(stream_.native_handle());
         }
         do_read(limits().read_timeout);
     }
@@ -243,6 +287,7 @@ private:
         }
     }
 
+    std::shared_ptr<asio::ssl::context> context_;
     Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -288,20 +333,25 @@ void server::impl::on_accept(std::size_t index, beast::error_code ec, tcp::socke
         log->warn("connection cap of {} reached, answering 503 remote={}",
                   config.limits.max_connections, peer.remote_address);
     }
-    if (tls_contexts[index]) {
+    std::shared_ptr<asio::ssl::context> context;
+    {
+        const std::lock_guard lock(tls_mutex);
+        context = tls_contexts[index];
+    }
+    if (context) {
         peer.tls = true;
         if (over_cap) {
             // A TLS client cannot read a 503 before the handshake; closing is the answer.
             socket.close(endpoint_ec);
         } else {
             auto created = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
-                shared_from_this(), peer, std::move(socket), *tls_contexts[index]);
+                shared_from_this(), peer, context, std::move(socket), *context);
             register_session(created);
             created->start();
         }
     } else {
-        auto created =
-            std::make_shared<session<beast::tcp_stream>>(shared_from_this(), peer, std::move(socket));
+        auto created = std::make_shared<session<beast::tcp_stream>>(shared_from_this(), peer,
+                                                                    nullptr, std::move(socket));
         if (over_cap) {
             created->reject_overloaded();
         } else {
@@ -313,6 +363,30 @@ void server::impl::on_accept(std::size_t index, beast::error_code ec, tcp::socke
 }
 
 namespace {
+
+// Weak but working settings are accepted, so an expiring certificate does not stop the
+// daemon, but they are logged at every start and reload.
+void warn_about_weak_settings(asio::ssl::context& context, const listener_config& listener) {
+    const auto log = core::logger("http");
+    constexpr int min_rsa_bits = 2048;
+    constexpr int expiry_warning_days = 30;
+    if (const EVP_PKEY* key = SSL_CTX_get0_privatekey(context.native_handle());
+        key != nullptr && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
+        EVP_PKEY_get_bits(key) < min_rsa_bits) {
+        log->warn("TLS key '{}' is RSA with {} bits; use at least {} bits",
+                  listener.private_key_file, EVP_PKEY_get_bits(key), min_rsa_bits);
+    }
+    if (X509* certificate = SSL_CTX_get0_certificate(context.native_handle())) {
+        int days = 0;
+        int seconds = 0;
+        if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(certificate)) == 1 &&
+            days < expiry_warning_days) {
+            log->warn("TLS certificate '{}' {} in {} days; renew it and send SIGHUP to reload",
+                      listener.certificate_file, days < 0 || seconds < 0 ? "expired" : "expires",
+                      days);
+        }
+    }
+}
 
 std::shared_ptr<asio::ssl::context> make_tls_context(const listener_config& listener) {
     auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
@@ -338,6 +412,26 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const listener_config& list
         throw std::runtime_error("cannot load TLS private key '" + listener.private_key_file +
                                  "': " + ec.message());
     }
+    if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+        throw std::runtime_error("TLS private key '" + listener.private_key_file +
+                                 "' does not match the certificate '" +
+                                 listener.certificate_file + "'");
+    }
+    if (!listener.client_ca_file.empty()) {
+        context->load_verify_file(listener.client_ca_file, ec);
+        if (ec) {
+            throw std::runtime_error("cannot load TLS client CA file '" +
+                                     listener.client_ca_file + "': " + ec.message());
+        }
+        // Names the accepted CAs in the CertificateRequest, so clients pick the right one.
+        STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(listener.client_ca_file.c_str());
+        if (names != nullptr) {
+            SSL_CTX_set_client_CA_list(context->native_handle(), names);
+        }
+        context->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+        context->set_verify_depth(4);
+    }
+    warn_about_weak_settings(*context, listener);
     return context;
 }
 
@@ -375,7 +469,11 @@ void server::start() {
             throw std::runtime_error("cannot listen on " + listener.address + ":" +
                                      std::to_string(listener.port) + ": " + ec.message());
         }
-        impl_->tls_contexts.push_back(listener.tls ? make_tls_context(listener) : nullptr);
+        auto context = listener.tls ? make_tls_context(listener) : nullptr;
+        {
+            const std::lock_guard lock(impl_->tls_mutex);
+            impl_->tls_contexts.push_back(std::move(context));
+        }
         impl_->acceptors.push_back(std::move(acceptor));
     }
     for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
@@ -411,6 +509,25 @@ void server::stop() {
             live->close_if_idle();
         }
     }
+}
+
+std::optional<std::string> server::reload_tls() {
+    std::vector<std::shared_ptr<asio::ssl::context>> fresh;
+    try {
+        for (const auto& listener : impl_->config.listeners) {
+            fresh.push_back(listener.tls ? make_tls_context(listener) : nullptr);
+        }
+    } catch (const std::exception& e) {
+        impl_->log->error("TLS reload failed, keeping the current certificates: {}", e.what());
+        return std::string(e.what());
+    }
+    const std::lock_guard lock(impl_->tls_mutex);
+    if (impl_->tls_contexts.size() != fresh.size()) {
+        return std::string("the server has not started; nothing to reload");
+    }
+    impl_->tls_contexts = std::move(fresh);
+    impl_->log->info("reloaded TLS certificates, keys and client CAs");
+    return std::nullopt;
 }
 
 std::size_t server::active_connections() const noexcept {

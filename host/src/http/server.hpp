@@ -28,6 +28,9 @@ struct listener_config {
     bool tls = false;
     std::string certificate_file;  ///< PEM chain, with `tls`.
     std::string private_key_file;  ///< PEM key, with `tls`.
+    /// PEM CA bundle, with `tls`. When set, the handshake requires a client certificate that
+    /// verifies against it, and fails without one.
+    std::string client_ca_file;
 };
 
 /// Limits that bound what one client can make the server hold.
@@ -54,6 +57,9 @@ struct peer_info {
     std::string remote_address;
     bool tls = false;
     std::uint64_t connection_id = 0;
+    /// Subject CN, then SAN DNS names and URIs, of the client certificate the handshake
+    /// verified against the listener's `client_ca_file`; empty without one.
+    std::vector<std::string> client_identities;
 };
 
 /// Why a request could not be read; the server answers 400 and closes.
@@ -99,6 +105,12 @@ public:
     void stop();
 
     std::size_t active_connections() const noexcept;
+
+    /// Reads every TLS listener's certificate, key and client CA files again and swaps in
+    /// the new contexts: new connections use them, connections already open finish on the old
+    /// ones. All or nothing: when any file fails, every listener keeps its context and the
+    /// error (naming the file) is returned. Thread-safe.
+    std::optional<std::string> reload_tls();
 
     struct impl;
 

@@ -108,6 +108,21 @@ daemon_config load_daemon_config(const std::filesystem::path& file) {
         config.server.listeners = parse_listeners(root, base);
         config.server.limits = parse_limits(root.object("http"), config.http_threads);
         config.auth = auth::parse_auth_settings(root.object("auth"));
+        if (config.auth.mode == auth::auth_mode::mtls) {
+            // Client certificates exist only on TLS listeners; a plain one would answer every
+            // request with 401, so at least one TLS listener is required.
+            config.auth.client_ca_file = resolve(base, config.auth.client_ca_file).string();
+            bool any_tls = false;
+            for (auto& listener : config.server.listeners) {
+                if (listener.tls) {
+                    listener.client_ca_file = config.auth.client_ca_file;
+                    any_tls = true;
+                }
+            }
+            if (!any_tls) {
+                root.fail("auth.mode", "\"mtls\" needs at least one listener with \"tls\": true");
+            }
+        }
         auto store = root.object("store");
         config.database = resolve(base, store.required_string("path"));
         store.reject_unknown_keys();
