@@ -42,7 +42,18 @@ std::optional<std::uint32_t> huawei_port_if_index(std::uint32_t slot, std::uint3
     return static_cast<std::uint32_t>(if_index);
 }
 
-location_result resolve_ont_location(const std::map<std::string, std::string>& attributes) {
+std::optional<olt_vendor> vendor_for_profile(std::string_view profile) {
+    if (profile == "huawei-ma5600t" || profile == "huawei-ma5800") {
+        return olt_vendor::huawei;
+    }
+    if (profile == "zte-c300" || profile == "zte-c320") {
+        return olt_vendor::zte;
+    }
+    return std::nullopt;
+}
+
+location_result resolve_ont_location(const std::map<std::string, std::string>& attributes,
+                                     olt_vendor vendor) {
     const auto* ont_text = find(attributes, "ont_id");
     if (ont_text == nullptr) {
         return {std::nullopt, "attribute ont_id is missing"};
@@ -50,6 +61,20 @@ location_result resolve_ont_location(const std::map<std::string, std::string>& a
     auto ont_id = parse_uint32(*ont_text);
     if (!ont_id) {
         return {std::nullopt, "attribute ont_id is not an unsigned 32-bit integer: " + *ont_text};
+    }
+
+    if (vendor == olt_vendor::zte) {
+        const auto* pon_text = find(attributes, "pon_if_index");
+        if (pon_text == nullptr) {
+            return {std::nullopt,
+                    "attribute pon_if_index is missing (ZTE has no slot/port formula)"};
+        }
+        auto pon_if_index = parse_uint32(*pon_text);
+        if (!pon_if_index) {
+            return {std::nullopt,
+                    "attribute pon_if_index is not an unsigned 32-bit integer: " + *pon_text};
+        }
+        return {ont_location{*pon_if_index, *ont_id}, {}};
     }
 
     if (const auto* if_index_text = find(attributes, "port_if_index")) {
@@ -88,7 +113,7 @@ location_result resolve_ont_location(const std::map<std::string, std::string>& a
 }
 
 bool is_supported_profile(std::string_view profile) {
-    return profile == "huawei-ma5600t" || profile == "huawei-ma5800";
+    return vendor_for_profile(profile).has_value();
 }
 
 }  // namespace linetest::gpon

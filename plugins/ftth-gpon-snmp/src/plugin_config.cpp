@@ -112,6 +112,32 @@ void apply_threshold_overrides(const nlohmann::json& value, plugin_config& confi
     }
 }
 
+void apply_pon_incident(const nlohmann::json& value, pon_incident_config& config) {
+    const std::string prefix = "pon_incident.";
+    if (!value.is_object()) {
+        fail("pon_incident", "must be an object", value);
+    }
+    reject_unknown_keys(value, prefix,
+                        {"enabled", "min_down_onts", "min_down_ratio", "window_s", "cache_ttl_s"});
+    if (value.contains("enabled")) {
+        if (!value.at("enabled").is_boolean()) {
+            fail(prefix + "enabled", "must be true or false", value.at("enabled"));
+        }
+        config.enabled = value.at("enabled").get<bool>();
+    }
+    config.min_down_onts =
+        static_cast<std::size_t>(read_integer(value, prefix, "min_down_onts", 4, 2, 1024));
+    if (value.contains("min_down_ratio")) {
+        const auto& ratio = value.at("min_down_ratio");
+        if (!ratio.is_number() || ratio.get<double>() <= 0.0 || ratio.get<double>() > 1.0) {
+            fail(prefix + "min_down_ratio", "must be a number above 0 and at most 1", ratio);
+        }
+        config.min_down_ratio = ratio.get<double>();
+    }
+    config.window = std::chrono::seconds(read_integer(value, prefix, "window_s", 60, 1, 86400));
+    config.cache_ttl = std::chrono::seconds(read_integer(value, prefix, "cache_ttl_s", 10, 0, 300));
+}
+
 }  // namespace
 
 std::optional<optics_class> parse_optics_class(std::string_view text) {
@@ -187,8 +213,9 @@ plugin_config parse_plugin_config(const nlohmann::json& section) {
     if (!section.is_object()) {
         fail("(plugin section)", "must be an object", section);
     }
-    reject_unknown_keys(section, "",
-                        {"timeout_ms", "retries", "default_optics_class", "thresholds"});
+    reject_unknown_keys(
+        section, "",
+        {"timeout_ms", "retries", "default_optics_class", "thresholds", "pon_incident"});
 
     config.timeout =
         std::chrono::milliseconds(read_integer(section, "", "timeout_ms", 2000, 100, 60000));
@@ -206,6 +233,9 @@ plugin_config parse_plugin_config(const nlohmann::json& section) {
     }
     if (section.contains("thresholds")) {
         apply_threshold_overrides(section.at("thresholds"), config);
+    }
+    if (section.contains("pon_incident")) {
+        apply_pon_incident(section.at("pon_incident"), config.pon_incident);
     }
     return config;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,12 +38,24 @@ struct optics_thresholds {
     std::optional<power_window> ont_tx;
 };
 
+/// When a down ONT is reported as part of a PON-wide incident rather than as
+/// the customer's own fault; see `assess_pon_incident`.
+struct pon_incident_config {
+    bool enabled = true;
+    std::size_t min_down_onts = 4;    ///< At least this many ONTs down together.
+    double min_down_ratio = 0.5;      ///< And at least this share of the port's ONTs.
+    std::chrono::seconds window{60};  ///< Last down times within this span count together.
+    /// How long one port reading serves other tests on the same port.
+    std::chrono::seconds cache_ttl{10};
+};
+
 /// The plugin's section of the daemon config, after defaults.
 struct plugin_config {
     std::chrono::milliseconds timeout{2000};  ///< Per SNMP attempt.
     int retries = 1;                          ///< Extra attempts after a timeout.
     optics_class default_optics_class = optics_class::b_plus;
     std::map<optics_class, optics_thresholds> thresholds;
+    pon_incident_config pon_incident;
 
     const optics_thresholds& thresholds_for(optics_class value) const;
 };

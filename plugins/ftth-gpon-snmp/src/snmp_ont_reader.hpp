@@ -4,9 +4,11 @@
 
 #include "ont_location.hpp"
 #include "ont_reading.hpp"
+#include "snmp_session.hpp"
+#include "zte_reading.hpp"
 
-#include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
 namespace linetest::gpon {
@@ -17,13 +19,6 @@ namespace linetest::gpon {
 /// operator-facing problem, or an empty string when they are usable. Never
 /// includes a secret in the text.
 std::string check_snmp_credentials(const std::map<std::string, std::string>& credentials);
-
-/// Limits for one poll.
-struct snmp_limits {
-    std::chrono::milliseconds timeout{2000};  ///< Per attempt, capped so that all fit the deadline.
-    int retries = 1;
-    std::chrono::steady_clock::time_point deadline;
-};
 
 /// Reads the Huawei ONT object set for `location` with one SNMP GET: sysUpTime,
 /// run, config and match status, ranging distance, last down cause, ONT Tx/Rx
@@ -36,5 +31,14 @@ ont_poll read_huawei_ont(const sdk::equipment_target& target,
                          const ont_location& location,
                          const snmp_limits& limits,
                          const std::function<bool()>& cancelled);
+
+/// Reads the ZTE C300/C320 ONU object set for `location` with one SNMP GET:
+/// sysUpTime, admin state, O1-O7 state, phase state, last down cause, distance,
+/// ONU Rx level and the OLT-side LOSi, LOFi, SFi and LOAMi alarms. Same
+/// threading, cancellation and error contract as `read_huawei_ont`.
+zte_poll read_zte_ont(const sdk::equipment_target& target,
+                      const ont_location& location,
+                      const snmp_limits& limits,
+                      const std::function<bool()>& cancelled);
 
 }  // namespace linetest::gpon

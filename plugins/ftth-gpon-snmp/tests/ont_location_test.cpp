@@ -56,5 +56,39 @@ TEST(ResolveOntLocationTest, RejectsSlotWithoutPort) {
     EXPECT_FALSE(result.location.has_value());
 }
 
+TEST(ResolveOntLocationTest, ZteReadsPonIfIndex) {
+    auto result =
+        resolve_ont_location({{"pon_if_index", "268566528"}, {"ont_id", "5"}}, olt_vendor::zte);
+    ASSERT_TRUE(result.location.has_value()) << result.error;
+    EXPECT_EQ(result.location->port_if_index, 268566528U);
+    EXPECT_EQ(result.location->ont_id, 5U);
+}
+
+TEST(ResolveOntLocationTest, ZteIgnoresHuaweiSlotAndPort) {
+    auto result =
+        resolve_ont_location({{"slot", "1"}, {"port", "1"}, {"ont_id", "5"}}, olt_vendor::zte);
+    EXPECT_FALSE(result.location.has_value());
+    EXPECT_NE(result.error.find("pon_if_index"), std::string::npos);
+}
+
+TEST(ResolveOntLocationTest, ZteRejectsNonNumericPonIfIndex) {
+    auto result = resolve_ont_location({{"pon_if_index", "gpon-olt_1/3/1"}, {"ont_id", "5"}},
+                                       olt_vendor::zte);
+    EXPECT_FALSE(result.location.has_value());
+}
+
+TEST(VendorForProfileTest, MapsZteProfiles) {
+    EXPECT_EQ(vendor_for_profile("zte-c300"), olt_vendor::zte);
+    EXPECT_EQ(vendor_for_profile("zte-c320"), olt_vendor::zte);
+}
+
+TEST(VendorForProfileTest, MapsHuaweiProfiles) {
+    EXPECT_EQ(vendor_for_profile("huawei-ma5800"), olt_vendor::huawei);
+}
+
+TEST(VendorForProfileTest, RejectsOtherProfile) {
+    EXPECT_FALSE(vendor_for_profile("zte-c600").has_value());
+}
+
 }  // namespace
 }  // namespace linetest::gpon

@@ -96,5 +96,58 @@ TEST(PluginConfigTest, RejectsNonObjectSection) {
     EXPECT_NE(parse_error(json::array()), "(no error)");
 }
 
+TEST(PluginConfigTest, PonIncidentDefaults) {
+    auto config = parse_plugin_config(json());
+    EXPECT_TRUE(config.pon_incident.enabled);
+    EXPECT_EQ(config.pon_incident.min_down_onts, 4U);
+    EXPECT_DOUBLE_EQ(config.pon_incident.min_down_ratio, 0.5);
+    EXPECT_EQ(config.pon_incident.window, std::chrono::seconds(60));
+    EXPECT_EQ(config.pon_incident.cache_ttl, std::chrono::seconds(10));
+}
+
+TEST(PluginConfigTest, ReadsPonIncident) {
+    auto config = parse_plugin_config(json{{"pon_incident",
+                                            {{"enabled", false},
+                                             {"min_down_onts", 6},
+                                             {"min_down_ratio", 0.75},
+                                             {"window_s", 120},
+                                             {"cache_ttl_s", 0}}}});
+    EXPECT_FALSE(config.pon_incident.enabled);
+    EXPECT_EQ(config.pon_incident.min_down_onts, 6U);
+    EXPECT_DOUBLE_EQ(config.pon_incident.min_down_ratio, 0.75);
+    EXPECT_EQ(config.pon_incident.window, std::chrono::seconds(120));
+    EXPECT_EQ(config.pon_incident.cache_ttl, std::chrono::seconds(0));
+}
+
+TEST(PluginConfigTest, RejectsRatioAboveOne) {
+    auto message = parse_error(json{{"pon_incident", {{"min_down_ratio", 1.5}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.min_down_ratio:")) << message;
+}
+
+TEST(PluginConfigTest, RejectsZeroRatio) {
+    auto message = parse_error(json{{"pon_incident", {{"min_down_ratio", 0}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.min_down_ratio:")) << message;
+}
+
+TEST(PluginConfigTest, RejectsSingleOntIncident) {
+    auto message = parse_error(json{{"pon_incident", {{"min_down_onts", 1}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.min_down_onts:")) << message;
+}
+
+TEST(PluginConfigTest, RejectsZeroWindow) {
+    auto message = parse_error(json{{"pon_incident", {{"window_s", 0}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.window_s:")) << message;
+}
+
+TEST(PluginConfigTest, RejectsUnknownPonIncidentKey) {
+    auto message = parse_error(json{{"pon_incident", {{"window", 60}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.window:")) << message;
+}
+
+TEST(PluginConfigTest, RejectsNonBooleanEnabled) {
+    auto message = parse_error(json{{"pon_incident", {{"enabled", "yes"}}}});
+    EXPECT_TRUE(starts_with(message, "pon_incident.enabled:")) << message;
+}
+
 }  // namespace
 }  // namespace linetest::gpon

@@ -31,6 +31,19 @@ TEST(GponValidateTest, AcceptsMa5600tWithSlotAndPort) {
     EXPECT_TRUE(validate(target).empty());
 }
 
+TEST(GponValidateTest, AcceptsZteWithPonIfIndex) {
+    auto target = valid_target();
+    target.profile = "zte-c300";
+    target.attributes = {{"pon_if_index", "268566528"}, {"ont_id", "5"}};
+    EXPECT_TRUE(validate(target).empty());
+}
+
+TEST(GponValidateTest, RejectsZteWithoutPonIfIndex) {
+    auto target = valid_target();
+    target.profile = "zte-c320";
+    EXPECT_EQ(validate(target).size(), 1U);
+}
+
 TEST(GponValidateTest, RejectsMissingNode) {
     auto target = valid_target();
     target.node.clear();
@@ -45,7 +58,7 @@ TEST(GponValidateTest, RejectsMissingLocation) {
 
 TEST(GponValidateTest, RejectsUnknownProfile) {
     auto target = valid_target();
-    target.profile = "zte-c300";
+    target.profile = "nokia-isam";
     EXPECT_EQ(validate(target).size(), 1U);
 }
 
