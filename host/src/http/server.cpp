@@ -237,7 +237,6 @@ private:
             return on_read_failure(ec);
         }
         const request& req = parser_->get();
-        const bool close = !req.keep_alive() || server_->stopping.load();
         response res;
         try {
             res = server_->handler(req, peer_);
@@ -247,6 +246,8 @@ private:
             res = server_->errors.internal_error();
         }
         res.version(req.version());
+        // Decided after the handler, so a response finished during a drain says so.
+        const bool close = !req.keep_alive() || server_->stopping.load();
         send(std::move(res), close);
     }
 
