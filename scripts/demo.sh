@@ -88,7 +88,7 @@ mkdir -p "${run_dir}/snmp/data" "${run_dir}/snmp/cache" "${run_dir}/snmp/home"
 cp -r "${repo_root}/plugins/ftth-gpon-snmp/data/." "${run_dir}/snmp/data/"
 snmp_user_args=()
 if [[ $(id -u) -eq 0 ]]; then
-    # snmpsimd refuses to run as root; it drops to nobody, which must read the data.
+    # snmpsimd does not run as root, so it drops to the user nobody, which must read the data.
     chown -R nobody:nogroup "${run_dir}/snmp"
     snmp_user_args=(--process-user=nobody --process-group=nogroup)
 fi

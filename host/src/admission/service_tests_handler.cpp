@@ -84,7 +84,7 @@ struct service_tests_handler::request_log {
                            conversation_id, tenant);
     }
 
-    /// Answers with the error table's row for `kind` and logs the envelope uuid with the ids.
+    /// Builds the error response for `kind` from the error table and logs its uuid with the ids.
     http::response reject(contract::failure_kind kind, std::vector<std::string> messages,
                           std::string_view detail) const {
         const auto reply = contract::make_error_reply(kind, std::move(messages));
@@ -194,8 +194,8 @@ http::response service_tests_handler::create_service_test(const http::request& r
     const auto fingerprint = contract::fingerprint(test);
 
     try {
-        // A replay of an accepted request gets the same answer; another request
-        // reusing the id is refused rather than silently merged.
+        // A replay of an accepted request gets the same 201. Another request
+        // reusing the id is rejected rather than silently merged.
         const auto replay = [&](const store::test_record& stored) -> http::response {
             log.supplier_reference = stored.supplier_reference;
             if (stored.fingerprint != fingerprint || stored.tenant != test.tenant) {
@@ -284,7 +284,7 @@ http::response service_tests_handler::create_service_test(const http::request& r
                                               : std::vector<store::kci_record>{};
         record.kci_count = static_cast<int>(kcis.size());
 
-        // Store first, answer second: once the 201 leaves, the test survives a crash.
+        // Store first, respond second: once the 201 leaves, the test survives a crash.
         const auto inserted = deps_.store.insert_test(record, kcis);
         if (inserted.status == store::store::insert_status::duplicate) {
             return replay(inserted.record);

@@ -130,7 +130,7 @@ public:
         });
     }
 
-    /// Answers a connection over the cap with 503 and closes it.
+    /// Responds 503 to a connection over the cap and closes it.
     void reject_overloaded() {
         asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
             self->send(self->server_->errors.overloaded(), true);
@@ -246,7 +246,8 @@ private:
             res = server_->errors.internal_error();
         }
         res.version(req.version());
-        // Decided after the handler, so a response finished during a drain says so.
+        // Decided after the handler, so that a response finished during a drain
+        // carries Connection: close.
         const bool close = !req.keep_alive() || server_->stopping.load();
         send(std::move(res), close);
     }
@@ -342,7 +343,7 @@ void server::impl::on_accept(std::size_t index, beast::error_code ec, tcp::socke
     if (context) {
         peer.tls = true;
         if (over_cap) {
-            // A TLS client cannot read a 503 before the handshake; closing is the answer.
+            // A TLS client cannot read a 503 before the handshake, so the connection is just closed.
             socket.close(endpoint_ec);
         } else {
             auto created = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(

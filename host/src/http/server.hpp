@@ -52,7 +52,7 @@ struct server_config {
     server_limits limits;
 };
 
-/// What the handler learns about the connection a request came on.
+/// Connection details passed to the handler with each request.
 struct peer_info {
     std::string remote_address;
     bool tls = false;
@@ -62,17 +62,17 @@ struct peer_info {
     std::vector<std::string> client_identities;
 };
 
-/// Why a request could not be read; the server answers 400 and closes.
+/// Reason a request could not be read. The server responds 400 and closes the connection.
 struct framing_failure {
     std::string message;  ///< Client-safe text, for example "request headers exceed 8192 bytes".
 };
 
 /// Produces the whole response for one request. Runs on a server I/O thread,
-/// so it must not block for long. Exceptions are caught and answered with the
+/// so it must not block for long. Exceptions are caught and turned into the
 /// `internal_error` response.
 using request_handler = std::function<response(const request&, const peer_info&)>;
 
-/// Builds the answers the server sends on its own: for a request it could not
+/// Builds the responses the server sends on its own: for a request it could not
 /// read (status 400), for a connection over the cap (503), and after a handler
 /// exception (500). All use the daemon's error envelope.
 struct error_responder {
