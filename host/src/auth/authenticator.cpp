@@ -108,8 +108,25 @@ void parse_bearer(core::config_reader& section, auth_settings& settings) {
     auto bearer = section.object("bearer");
     settings.bearer.issuer = bearer.required_string("issuer");
     settings.bearer.audience = bearer.required_string("audience");
-    settings.jwks.jwks_url = bearer.required_string("jwks_url");
-    if (!acceptable_jwks_url(settings.jwks.jwks_url)) {
+    auto& introspection = settings.introspection;
+    introspection.url = bearer.string_or("introspection_url", "");
+    if (!introspection.url.empty()) {
+        if (!acceptable_jwks_url(introspection.url)) {
+            bearer.fail("introspection_url",
+                        "must be an https:// URL (plain http only to 127.0.0.1, [::1] or "
+                        "localhost), got \"" +
+                            introspection.url + "\"");
+        }
+        introspection.client_id = bearer.required_string("introspection_client_id");
+        introspection.client_secret =
+            core::secret(bearer.required_string("introspection_client_secret"));
+    } else if (bearer.has("introspection_client_id") ||
+               bearer.has("introspection_client_secret")) {
+        bearer.fail("introspection_url", "is required with introspection client credentials");
+    }
+    settings.jwks.jwks_url = introspection.url.empty() ? bearer.required_string("jwks_url")
+                                                       : bearer.string_or("jwks_url", "");
+    if (!settings.jwks.jwks_url.empty() && !acceptable_jwks_url(settings.jwks.jwks_url)) {
         bearer.fail("jwks_url",
                     "must be an https:// URL (plain http only to 127.0.0.1, [::1] or "
                     "localhost), got \"" +
@@ -127,6 +144,7 @@ void parse_bearer(core::config_reader& section, auth_settings& settings) {
         static_cast<std::size_t>(bearer.integer_or("max_token_bytes", 8192, 1024, 65536));
     settings.bearer.token_cache_size =
         static_cast<std::size_t>(bearer.integer_or("token_cache_size", 10000, 0, 1000000));
+    introspection.cache_size = settings.bearer.token_cache_size;
     settings.jwks.refresh_interval = bearer.milliseconds_or(
         "jwks_refresh_ms", milliseconds(600000), milliseconds(10000), milliseconds(86400000));
     settings.jwks.unknown_kid_min_interval =
@@ -251,10 +269,16 @@ int auth_decision::http_status() const noexcept {
 authenticator::authenticator(auth_settings settings,
                              fetch_function fetch,
                              system_clock_function wall_clock,
-                             steady_clock_function steady_clock)
+                             steady_clock_function steady_clock,
+                             post_function post)
     : settings_(std::move(settings)),
       keys_(std::make_shared<key_cache>(settings_.jwks, std::move(fetch), std::move(steady_clock))),
-      verifier_(settings_.bearer, keys_, std::move(wall_clock)) {
+      verifier_(settings_.bearer, keys_, wall_clock),
+      introspector_(settings_.introspection.url.empty()
+                        ? std::nullopt
+                        : std::make_optional<token_introspector>(
+                              settings_.introspection, settings_.bearer, std::move(post),
+                              wall_clock)) {
     if (settings_.clients.empty()) {
         core::logger("auth")->warn(
             "auth.clients is empty: every caller with a valid token may act for every tenant");
@@ -262,14 +286,14 @@ authenticator::authenticator(auth_settings settings,
 }
 
 std::optional<std::string> authenticator::initial_load() {
-    if (settings_.mode != auth_mode::bearer) {
+    if (settings_.mode != auth_mode::bearer || settings_.jwks.jwks_url.empty()) {
         return std::nullopt;
     }
     return keys_->initial_load();
 }
 
 void authenticator::start() {
-    if (settings_.mode == auth_mode::bearer) {
+    if (settings_.mode == auth_mode::bearer && !settings_.jwks.jwks_url.empty()) {
         keys_->start();
     }
 }
@@ -394,7 +418,16 @@ auth_decision authenticator::authenticate(std::string_view authorization,
         if (token.empty() || token.find_first_of(" \t") != std::string_view::npos) {
             return reject({failure_reason::malformed_token, "credentials are not one token"});
         }
-        verified = settings_.mode == auth_mode::basic ? check_basic(token) : verifier_.verify(token);
+        if (settings_.mode == auth_mode::basic) {
+            verified = check_basic(token);
+        } else if (introspector_ &&
+                   (settings_.jwks.jwks_url.empty() ||
+                    std::count(token.begin(), token.end(), '.') != 2)) {
+            // A compact JWS has exactly two dots; anything else is an opaque token.
+            verified = introspector_->introspect(token);
+        } else {
+            verified = verifier_.verify(token);
+        }
     }
     if (!verified.ok()) {
         return reject(std::move(verified.failure));

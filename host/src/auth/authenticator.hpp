@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/introspection.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "auth/key_cache.hpp"
 #include "auth/password_hash.hpp"
@@ -36,7 +37,10 @@ struct client_permission {
 struct auth_settings {
     auth_mode mode = auth_mode::invalid;
     verifier_settings bearer;
+    /// Empty `jwks.jwks_url` when only introspection is configured.
     key_cache_settings jwks;
+    /// Empty `url` when introspection is off.
+    introspection_settings introspection;
     /// mtls: PEM bundle of the CAs that issue client certificates.
     std::string client_ca_file;
     /// basic: the accepted users.
@@ -52,7 +56,8 @@ struct auth_settings {
 ///   bearer.*                          required with bearer, rejected otherwise:
 ///   bearer.issuer                     exact `iss` (required)
 ///   bearer.audience                   must be in `aud` (required)
-///   bearer.jwks_url                   https URL, or http on a loopback host (required)
+///   bearer.jwks_url                   https URL, or http on a loopback host (required
+///                                     unless introspection_url is set)
 ///   bearer.required_scope             in `scope` or `scp` (required)
 ///   bearer.algorithms                 subset of RS256, PS256, ES256 (default all three)
 ///   bearer.leeway_ms                  clock skew allowed on exp/nbf/iat (default 30000)
@@ -60,7 +65,11 @@ struct auth_settings {
 ///   bearer.jwks_refresh_ms            scheduled JWKS refresh (default 600000)
 ///   bearer.unknown_kid_min_interval_ms  spacing of unknown-kid fetches (default 60000)
 ///   bearer.token_cache_size           verified tokens remembered until exp (default 10000;
-///                                     0 disables)
+///                                     0 disables); also bounds the introspection cache
+///   bearer.introspection_url          RFC 7662 endpoint for tokens that are not JWTs (or for
+///                                     every token without jwks_url); same URL rule
+///   bearer.introspection_client_id    with introspection_url (required)
+///   bearer.introspection_client_secret  with introspection_url (required)
 ///   tls.client_ca_file                mtls only (required): CAs for client certificates
 ///   basic.users                       basic only (required, not empty):
 ///                                     [{"user": ..., "password_hash": "pbkdf2-sha256$..."}]
@@ -92,10 +101,12 @@ struct auth_decision {
 /// fails), then `start` for scheduled JWKS refreshes. `authenticate` is thread-safe.
 class authenticator {
 public:
+    /// `post` carries introspection requests; it may be empty without `bearer.introspection_url`.
     authenticator(auth_settings settings,
                   fetch_function fetch,
                   system_clock_function wall_clock = {},
-                  steady_clock_function steady_clock = {});
+                  steady_clock_function steady_clock = {},
+                  post_function post = {});
 
     /// Loads the JWKS; returns the message to report at start when that fails.
     std::optional<std::string> initial_load();
@@ -125,6 +136,7 @@ private:
     const auth_settings settings_;
     const std::shared_ptr<key_cache> keys_;
     const jwt_verifier verifier_;
+    const std::optional<token_introspector> introspector_;
 };
 
 }  // namespace linetest::auth

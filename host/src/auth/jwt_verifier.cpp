@@ -243,6 +243,10 @@ std::string_view reason_name(failure_reason reason) {
             return "no_client_certificate";
         case failure_reason::unknown_client_certificate:
             return "unknown_client_certificate";
+        case failure_reason::introspection_failed:
+            return "introspection_failed";
+        case failure_reason::inactive_token:
+            return "inactive_token";
     }
     return "invalid";
 }

@@ -44,6 +44,8 @@ enum class failure_reason {
     wrong_password,
     no_client_certificate,
     unknown_client_certificate,
+    introspection_failed,
+    inactive_token,
 };
 
 std::string_view reason_name(failure_reason reason);

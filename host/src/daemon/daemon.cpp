@@ -50,6 +50,36 @@ auth::fetch_function make_jwks_fetcher() {
     };
 }
 
+/// Posts RFC 7662 introspection requests over the daemon's own HTTP client.
+auth::post_function make_introspection_poster() {
+    return [](const std::string& url, const std::string& form_body,
+              const core::secret& authorization) -> auth::fetch_result {
+        try {
+            http::client client(
+                http::client_options{std::chrono::seconds(5), 64 * 1024, {}, "linetestd"});
+            http::client_request request;
+            request.method = boost::beast::http::verb::post;
+            request.target = http::parse_url(url);
+            request.headers.set(boost::beast::http::field::content_type,
+                                "application/x-www-form-urlencoded");
+            request.headers.set(boost::beast::http::field::accept, "application/json");
+            request.headers.set(boost::beast::http::field::authorization, authorization.reveal());
+            request.body = form_body;
+            auto response = client.send(request);
+            if (!response) {
+                return auth::fetch_result::failure(response.error().message);
+            }
+            if (response->status != 200) {
+                return auth::fetch_result::failure("HTTP status " +
+                                                   std::to_string(response->status));
+            }
+            return auth::fetch_result::success(std::move(response->body));
+        } catch (const std::exception& e) {
+            return auth::fetch_result::failure(e.what());
+        }
+    };
+}
+
 store::kci_record make_kci_record(const store::test_record& record, int sequence_number,
                                   const std::string& body, const std::string& kci_id,
                                   store::clock::time_point now) {
@@ -125,7 +155,9 @@ int run(const std::filesystem::path& config_file) {
         store->replace_services(services);
         log->info("loaded {} services from {}", services.size(), config.inventory_file.string());
         plugins = std::make_unique<plugins::plugin_host>(config.plugins);
-        authenticator = std::make_unique<auth::authenticator>(config.auth, make_jwks_fetcher());
+        authenticator = std::make_unique<auth::authenticator>(
+            config.auth, make_jwks_fetcher(), auth::system_clock_function{},
+            auth::steady_clock_function{}, make_introspection_poster());
         log->info("authentication mode={}", auth::mode_name(config.auth.mode));
         if (const auto error = authenticator->initial_load()) {
             log->critical("cannot load the JWKS for bearer tokens: {}", *error);
