@@ -9,13 +9,15 @@
 namespace {
 
 constexpr const char* usage =
-    "usage: linetestd [--check-config] --config FILE\n"
+    "usage: linetestd [--check-config | --list-plugins] --config FILE\n"
     "       linetestd --hash-password < password-file\n"
     "\n"
     "Supplier-side service-test daemon for the Fibre Cafe gateway.\n"
     "\n"
     "  --config FILE    JSON config file (see conf/linetestd.example.json)\n"
     "  --check-config   validate FILE, the inventory and plugins it names, then exit\n"
+    "  --list-plugins   load the plugins FILE names and print each instance's plugin,\n"
+    "                   version, ABI and routed specifications, then exit\n"
     "  --hash-password  read a password from the first line of stdin and print its\n"
     "                   pbkdf2-sha256 hash for auth.basic.users[].password_hash\n"
     "  --version        print the version and exit\n";
@@ -25,11 +27,14 @@ constexpr const char* usage =
 int main(int argc, char** argv) {
     const char* config = nullptr;
     bool check_only = false;
+    bool list_only = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
         } else if (std::strcmp(argv[i], "--check-config") == 0) {
             check_only = true;
+        } else if (std::strcmp(argv[i], "--list-plugins") == 0) {
+            list_only = true;
         } else if (std::strcmp(argv[i], "--hash-password") == 0) {
             // From stdin, not argv, so that the password stays out of shell history and ps.
             std::string password;
@@ -57,6 +62,9 @@ int main(int argc, char** argv) {
     if (config == nullptr) {
         std::cerr << "linetestd: --config FILE is required\n" << usage;
         return 2;
+    }
+    if (list_only) {
+        return linetest::daemon::list_plugins(config);
     }
     return check_only ? linetest::daemon::check_config(config) : linetest::daemon::run(config);
 }

@@ -4,6 +4,7 @@
 #include "core/config_reader.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "contract/error_envelope.hpp"
 #include "executor/executor.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace linetest::daemon {
@@ -118,7 +120,68 @@ std::string format_metrics(store::store& store, const executor::executor& execut
         counters.sent, counters.retried, counters.dead);
 }
 
+/// Answers `GET /plugins` with the current plugin set, or returns null when `request` is for
+/// another path. Like /metrics it needs no bearer token: the listing names plugins, versions
+/// and routes, never instance config, which may contain secrets.
+std::optional<http::response> plugins_endpoint(const http::request& request,
+                                               const plugins::plugin_host& plugins) {
+    const std::string_view target(request.target().data(), request.target().size());
+    if (target.substr(0, target.find('?')) != "/plugins") {
+        return std::nullopt;
+    }
+    namespace bhttp = boost::beast::http;
+    if (request.method() != bhttp::verb::get) {
+        const auto reply = contract::make_error_reply(contract::failure_kind::method_not_allowed,
+                                                      {"Use GET on /plugins"});
+        http::response response{bhttp::status::method_not_allowed, request.version()};
+        response.set(bhttp::field::content_type, "application/json");
+        response.set(bhttp::field::allow, "GET");
+        response.body() = reply.body;
+        response.prepare_payload();
+        return response;
+    }
+    const nlohmann::json body = {
+        {"generation", plugins.generation()},
+        {"abi_version", sdk::abi_version},
+        {"instances", plugins::describe(*plugins.snapshot())},
+    };
+    http::response response{bhttp::status::ok, request.version()};
+    response.set(bhttp::field::content_type, "application/json");
+    response.body() = body.dump();
+    response.prepare_payload();
+    return response;
+}
+
+/// Reads `config_file` again and replaces the plugin set. On any error it logs the reason and
+/// keeps the running set, so a bad edit never takes plugins away from a running daemon.
+void reload_plugins(const std::filesystem::path& config_file, plugins::plugin_host& plugins) {
+    auto log = core::logger("plugins");
+    log->info("reloading plugins config={} generation={}", config_file.string(),
+              plugins.generation());
+    try {
+        const auto config = ops::load_daemon_config(config_file);
+        plugins.reload(config.plugins);
+        log->info("plugins reloaded generation={} instances={}", plugins.generation(),
+                  plugins.instances().size());
+    } catch (const std::exception& e) {
+        log->error("plugin reload failed, keeping the running plugins: {} generation={}", e.what(),
+                   plugins.generation());
+    }
+}
+
 }  // namespace
+
+int list_plugins(const std::filesystem::path& config_file) {
+    try {
+        const auto config = ops::load_daemon_config(config_file);
+        const plugins::plugin_set set(config.plugins);
+        std::cout << plugins::format_table(set);
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "linetestd: " << e.what() << '\n';
+        return 2;
+    }
+}
 
 int check_config(const std::filesystem::path& config_file) {
     try {
@@ -207,7 +270,10 @@ int run(const std::filesystem::path& config_file) {
     boost::asio::io_context io(static_cast<int>(config.http_threads));
     http::server server(
         io, config.server,
-        [&handler](const http::request& request, const http::peer_info& peer) {
+        [&handler, &plugins](const http::request& request, const http::peer_info& peer) {
+            if (auto listing = plugins_endpoint(request, *plugins)) {
+                return std::move(*listing);
+            }
             return handler.handle(request, peer);
         },
         admission::make_error_responder());
@@ -226,6 +292,8 @@ int run(const std::filesystem::path& config_file) {
 
     // SIGHUP re-reads the TLS certificate, key and client CA files. New connections use
     // them; open ones finish on the old. A failed reload keeps the old files in use.
+    // It also replaces the plugin set (see reload_plugins). Plugins load on this I/O thread,
+    // so a slow plugin factory delays the requests queued behind it.
     boost::asio::signal_set reload_signals(io, SIGHUP);
     std::function<void()> wait_for_reload = [&] {
         reload_signals.async_wait([&](boost::system::error_code ec, int) {
@@ -234,6 +302,7 @@ int run(const std::filesystem::path& config_file) {
             }
             log->info("received SIGHUP; reloading TLS files");
             (void)server.reload_tls();
+            reload_plugins(config_file, *plugins);
             wait_for_reload();
         });
     };

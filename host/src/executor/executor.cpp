@@ -231,6 +231,17 @@ void executor::run_test(std::int64_t test_id) {
     const store::test_record& record = *started;
     auto instance = plugins_.find(record.plugin);
     if (!instance) {
+        // A plugin reload between admission and this run removed or renamed the instance.
+        // The specification's current route still serves the test, so it does not fail
+        // because of the reload.
+        instance = plugins_.route(record.specification_id);
+        if (instance) {
+            log->warn("plugin instance of test is no longer loaded; running it on instance={} "
+                      "{}",
+                      instance->config().name, log_fields(record));
+        }
+    }
+    if (!instance) {
         log->error("plugin instance of test is not loaded {}", log_fields(record));
         return finish(record,
                       failure_report(sdk::test_result::failed, "PLUGIN_NOT_LOADED",

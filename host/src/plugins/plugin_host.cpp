@@ -4,8 +4,11 @@
 #include "core/log.hpp"
 
 #include <boost/dll/import.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <set>
+#include <sstream>
 
 namespace linetest::plugins {
 
@@ -69,9 +72,10 @@ int read_abi_version(const boost::dll::shared_library& library, const std::files
     return library.get<int()>(abi_symbol)();
 }
 
-plugin_host::plugin_host(const host_config& config) {
+plugin_set::plugin_set(const host_config& config) {
     auto log = core::logger("plugins");
-    for (const auto& instance : config.instances) {
+    for (std::size_t index = 0; index < config.instances.size(); ++index) {
+        const auto& instance = config.instances[index];
         std::filesystem::path path = instance.library;
         if (path.is_relative()) {
             path = config.directory / path;
@@ -82,6 +86,36 @@ plugin_host::plugin_host(const host_config& config) {
                                     instance.name +
                                     "\" does not exist; check plugins.directory and the library name");
         }
+        // The manifest is checked before the library is opened, so a plugin that does not fit
+        // this host or this config never runs any of its code here.
+        auto manifest = read_manifest(path);
+        if (manifest.abi_version != sdk::abi_version) {
+            throw plugin_load_error("plugin manifest " + manifest.file.string() +
+                                    " declares plugin ABI " + std::to_string(manifest.abi_version) +
+                                    ", this linetestd needs ABI " +
+                                    std::to_string(sdk::abi_version) +
+                                    "; rebuild the plugin against the installed linetest SDK");
+        }
+        for (const auto& specification : instance.specifications) {
+            if (!serves_specification(manifest, specification)) {
+                throw plugin_load_error(
+                    "instance \"" + instance.name + "\" routes serviceSpecification.id \"" +
+                    specification + "\" to plugin " + manifest.name + ", whose manifest " +
+                    manifest.file.string() + " allows only " +
+                    fmt::format("{}", fmt::join(manifest.specifications, ", ")) +
+                    "; remove it from plugins.instances[" + std::to_string(index) +
+                    "].specifications");
+            }
+        }
+        const auto config_key = "plugins.instances[" + std::to_string(index) + "].config";
+        if (const auto problems = check_config(manifest, instance.config, config_key);
+            !problems.empty()) {
+            throw plugin_load_error("instance \"" + instance.name +
+                                    "\" has a config that the schema in " +
+                                    manifest.file.string() + " rejects: " +
+                                    fmt::format("{}", fmt::join(problems, "; ")));
+        }
+
         auto library = std::make_shared<boost::dll::shared_library>();
         boost::dll::fs::error_code ec;
         // rtld_now: an unresolved symbol fails here, not in the middle of a test.
@@ -105,6 +139,7 @@ plugin_host::plugin_host(const host_config& config) {
                                     "; build it with the LINETEST_PLUGIN macro from the SDK");
         }
         auto loaded = std::make_shared<plugin_instance>(instance, path, library);
+        loaded->manifest_ = std::move(manifest);
         loaded->logger_ = std::make_unique<plugin_logger>(log, "plugin=" + instance.name);
         auto& factory = library->get_alias<sdk::plugin_factory>(factory_symbol);
         sdk::plugin_setup setup;
@@ -125,6 +160,19 @@ plugin_host::plugin_host(const host_config& config) {
                                     instance.name + "\"");
         }
         loaded->info_ = loaded->plugin_->info();
+        if (loaded->info_.name != loaded->manifest_.name) {
+            throw plugin_load_error("plugin " + path.string() + " calls itself \"" +
+                                    loaded->info_.name + "\" but its manifest " +
+                                    loaded->manifest_.file.string() + " names \"" +
+                                    loaded->manifest_.name +
+                                    "\"; the manifest belongs to another plugin or is stale");
+        }
+        if (loaded->info_.version != loaded->manifest_.version) {
+            log->warn("plugin {} reports version {} but its manifest {} says {}; the listing "
+                      "shows the plugin's own version instance={}",
+                      loaded->info_.name, loaded->info_.version, loaded->manifest_.file.string(),
+                      loaded->manifest_.version, instance.name);
+        }
         for (const auto& specification : instance.specifications) {
             const auto [existing, inserted] = routes_.emplace(specification, loaded);
             if (!inserted) {
@@ -141,18 +189,60 @@ plugin_host::plugin_host(const host_config& config) {
     }
 }
 
-std::shared_ptr<plugin_instance> plugin_host::route(const std::string& specification_id) const {
+std::shared_ptr<plugin_instance> plugin_set::route(const std::string& specification_id) const {
     const auto found = routes_.find(specification_id);
     return found == routes_.end() ? nullptr : found->second;
 }
 
-std::shared_ptr<plugin_instance> plugin_host::find(const std::string& name) const {
+std::shared_ptr<plugin_instance> plugin_set::find(const std::string& name) const {
     for (const auto& instance : instances_) {
         if (instance->config().name == name) {
             return instance;
         }
     }
     return nullptr;
+}
+
+plugin_host::plugin_host(const host_config& config)
+    : current_(std::make_shared<const plugin_set>(config)) {}
+
+void plugin_host::reload(const host_config& config) {
+    const std::lock_guard lock(reload_mutex_);
+    // Built before the swap: a set that fails to load never becomes visible.
+    auto next = std::make_shared<const plugin_set>(config);
+    current_.store(std::move(next));
+    ++generation_;
+}
+
+nlohmann::json describe(const plugin_set& set) {
+    auto instances = nlohmann::json::array();
+    for (const auto& instance : set.instances()) {
+        instances.push_back({
+            {"instance", instance->config().name},
+            {"plugin", instance->info().name},
+            {"version", instance->info().version},
+            {"abi_version", instance->manifest().abi_version},
+            {"library", instance->path().string()},
+            {"manifest", instance->manifest().file.string()},
+            {"specifications", instance->config().specifications},
+            {"run_timeout_ms", instance->config().run_timeout.count()},
+        });
+    }
+    return instances;
+}
+
+std::string format_table(const plugin_set& set) {
+    std::ostringstream out;
+    out << fmt::format("{:<16} {:<18} {:<10} {:<4} {:<24} {}\n", "INSTANCE", "PLUGIN", "VERSION",
+                       "ABI", "SPECIFICATIONS", "LIBRARY");
+    for (const auto& instance : set.instances()) {
+        out << fmt::format("{:<16} {:<18} {:<10} {:<4} {:<24} {}\n", instance->config().name,
+                           instance->info().name, instance->info().version,
+                           instance->manifest().abi_version,
+                           fmt::format("{}", fmt::join(instance->config().specifications, ",")),
+                           instance->path().string());
+    }
+    return out.str();
 }
 
 }  // namespace linetest::plugins
