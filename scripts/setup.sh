@@ -33,6 +33,7 @@ readonly apt_packages=(
     libsystemd-dev
     curl
     openssl
+    testssl.sh
     ca-certificates
 )
 
