@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <set>
@@ -120,8 +121,7 @@ void parse_bearer(core::config_reader& section, auth_settings& settings) {
         introspection.client_id = bearer.required_string("introspection_client_id");
         introspection.client_secret =
             core::secret(bearer.required_string("introspection_client_secret"));
-    } else if (bearer.has("introspection_client_id") ||
-               bearer.has("introspection_client_secret")) {
+    } else if (bearer.has("introspection_client_id") || bearer.has("introspection_client_secret")) {
         bearer.fail("introspection_url", "is required with introspection client credentials");
     }
     settings.jwks.jwks_url = introspection.url.empty() ? bearer.required_string("jwks_url")
@@ -156,8 +156,9 @@ void parse_bearer(core::config_reader& section, auth_settings& settings) {
 std::vector<basic_user> parse_basic_users(core::config_reader& basic) {
     const auto& entries = basic.array("users");
     if (entries.empty()) {
-        basic.fail("users", "must list at least one {\"user\", \"password_hash\"}; make a hash "
-                            "with: linetestd --hash-password < password-file");
+        basic.fail("users",
+                   "must list at least one {\"user\", \"password_hash\"}; make a hash "
+                   "with: linetestd --hash-password < password-file");
     }
     std::vector<basic_user> out;
     std::set<std::string> seen;
@@ -204,8 +205,8 @@ auth_settings parse_auth_settings(core::config_reader section) {
     }
     const auto reject_section = [&](const std::string& key) {
         if (section.has(key)) {
-            section.fail(key, "applies only to mode \"" + key + "\"; remove it for mode \"" +
-                                  mode + "\"");
+            section.fail(
+                key, "applies only to mode \"" + key + "\"; remove it for mode \"" + mode + "\"");
         }
     };
 
@@ -274,11 +275,11 @@ authenticator::authenticator(auth_settings settings,
     : settings_(std::move(settings)),
       keys_(std::make_shared<key_cache>(settings_.jwks, std::move(fetch), std::move(steady_clock))),
       verifier_(settings_.bearer, keys_, wall_clock),
-      introspector_(settings_.introspection.url.empty()
-                        ? std::nullopt
-                        : std::make_optional<token_introspector>(
-                              settings_.introspection, settings_.bearer, std::move(post),
-                              wall_clock)) {
+      introspector_(
+          settings_.introspection.url.empty()
+              ? std::nullopt
+              : std::make_optional<token_introspector>(
+                    settings_.introspection, settings_.bearer, std::move(post), wall_clock)) {
     if (settings_.clients.empty()) {
         core::logger("auth")->warn(
             "auth.clients is empty: every caller with a valid token may act for every tenant");
@@ -326,6 +327,23 @@ verify_result authenticator::check_basic(std::string_view credentials) const {
         return failed(failure_reason::malformed_token,
                       "Basic credentials are not base64 of user:password");
     }
+    // A verified password is trusted again for a few minutes without a new derivation, so a
+    // busy client costs one PBKDF2 run per interval instead of one per request.
+    constexpr std::size_t max_cached_credentials = 1000;
+    constexpr auto cache_lifetime = std::chrono::minutes(5);
+    std::string digest(SHA256_DIGEST_LENGTH, '\0');
+    SHA256(reinterpret_cast<const unsigned char*>(decoded->data()), decoded->size(),
+           reinterpret_cast<unsigned char*>(digest.data()));
+    const auto now = std::chrono::steady_clock::now();
+    {
+        const std::lock_guard lock(basic_cache_mutex_);
+        const auto hit = basic_cache_.find(digest);
+        if (hit != basic_cache_.end() && now < hit->second.second) {
+            verified_token cached;
+            cached.identity = hit->second.first;
+            return verify_result{std::move(cached), {}};
+        }
+    }
     const std::string_view user(decoded->data(), colon);
     const std::string_view password = std::string_view(*decoded).substr(colon + 1);
     const auto entry =
@@ -340,6 +358,16 @@ verify_result authenticator::check_basic(std::string_view credentials) const {
     if (!verify_password(entry->parsed, password)) {
         return failed(failure_reason::wrong_password,
                       "password does not match for user " + entry->user);
+    }
+    {
+        const std::lock_guard lock(basic_cache_mutex_);
+        if (basic_cache_.size() >= max_cached_credentials) {
+            std::erase_if(basic_cache_,
+                          [&](const auto& cached) { return cached.second.second <= now; });
+        }
+        if (basic_cache_.size() < max_cached_credentials) {
+            basic_cache_[digest] = {entry->user, now + cache_lifetime};
+        }
     }
     verified_token verified;
     verified.identity = entry->user;
@@ -374,10 +402,11 @@ verify_result authenticator::check_certificate(const std::vector<std::string>& i
                                         "no certificate name is in auth.clients: " + names}};
 }
 
-auth_decision authenticator::authenticate(std::string_view authorization,
-                                          std::string_view tenant,
-                                          std::string_view log_fields,
-                                          const std::vector<std::string>& certificate_identities) const {
+auth_decision authenticator::authenticate(
+    std::string_view authorization,
+    std::string_view tenant,
+    std::string_view log_fields,
+    const std::vector<std::string>& certificate_identities) const {
     const auto log = core::logger("auth");
     const auto reject = [&](verify_failure failure) {
         log->info("401 {}: {}{}{}", reason_name(failure.reason), failure.detail,
@@ -407,8 +436,8 @@ auth_decision authenticator::authenticate(std::string_view authorization,
             settings_.mode == auth_mode::basic ? basic_scheme : bearer_scheme;
         if (!iequals(scheme, expected)) {
             // Only a well-known scheme name is echoed: an unknown first word may be a credential.
-            const bool known = iequals(scheme, "basic") || iequals(scheme, "digest") ||
-                               iequals(scheme, "bearer");
+            const bool known =
+                iequals(scheme, "basic") || iequals(scheme, "digest") || iequals(scheme, "bearer");
             return reject({failure_reason::unsupported_scheme,
                            known ? "Authorization scheme " + std::string(scheme) +
                                        " is not accepted; only " + std::string(expected) + " is"
@@ -420,9 +449,8 @@ auth_decision authenticator::authenticate(std::string_view authorization,
         }
         if (settings_.mode == auth_mode::basic) {
             verified = check_basic(token);
-        } else if (introspector_ &&
-                   (settings_.jwks.jwks_url.empty() ||
-                    std::count(token.begin(), token.end(), '.') != 2)) {
+        } else if (introspector_ && (settings_.jwks.jwks_url.empty() ||
+                                     std::count(token.begin(), token.end(), '.') != 2)) {
             // A compact JWS has exactly two dots; anything else is an opaque token.
             verified = introspector_->introspect(token);
         } else {

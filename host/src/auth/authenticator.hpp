@@ -7,10 +7,14 @@
 #include "core/config_reader.hpp"
 #include "core/secret.hpp"
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace linetest::auth {
@@ -137,6 +141,13 @@ private:
     const std::shared_ptr<key_cache> keys_;
     const jwt_verifier verifier_;
     const std::optional<token_introspector> introspector_;
+
+    // Basic credentials that verified, by SHA-256 of "user:password", with the time they stop
+    // being trusted without a new derivation. Failures are never cached.
+    mutable std::mutex basic_cache_mutex_;
+    mutable std::unordered_map<std::string,
+                               std::pair<std::string, std::chrono::steady_clock::time_point>>
+        basic_cache_;
 };
 
 }  // namespace linetest::auth

@@ -55,9 +55,9 @@ token_introspector::token_introspector(introspection_settings settings,
 
 verify_result token_introspector::introspect(std::string_view token) const {
     if (token.size() > rules_.max_token_bytes) {
-        return failed(failure_reason::token_too_large,
-                      "token has " + std::to_string(token.size()) + " bytes; the limit is " +
-                          std::to_string(rules_.max_token_bytes));
+        return failed(failure_reason::token_too_large, "token has " + std::to_string(token.size()) +
+                                                           " bytes; the limit is " +
+                                                           std::to_string(rules_.max_token_bytes));
     }
     if (settings_.cache_size == 0) {
         return introspect_uncached(token);
@@ -80,7 +80,8 @@ verify_result token_introspector::introspect(std::string_view token) const {
     if (result.ok() && now < result.token->expires_at) {
         const std::lock_guard lock(cache_mutex_);
         if (cache_.size() >= settings_.cache_size) {
-            std::erase_if(cache_, [&](const auto& entry) { return entry.second.expires_at <= now; });
+            std::erase_if(cache_,
+                          [&](const auto& entry) { return entry.second.expires_at <= now; });
         }
         if (cache_.size() < settings_.cache_size) {
             cache_.emplace(std::move(digest), *result.token);
@@ -93,9 +94,9 @@ verify_result token_introspector::introspect_uncached(std::string_view token) co
     const core::secret authorization(
         "Basic " + core::base64_encode(form_encode(settings_.client_id) + ":" +
                                        form_encode(settings_.client_secret.reveal())));
-    const auto response = post_(settings_.url,
-                                "token=" + form_encode(token) + "&token_type_hint=access_token",
-                                authorization);
+    const auto response =
+        post_(settings_.url, "token=" + form_encode(token) + "&token_type_hint=access_token",
+              authorization);
     if (!response.ok) {
         return failed(failure_reason::introspection_failed,
                       "introspection at " + settings_.url + " failed: " + response.error);

@@ -26,10 +26,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
         return std::nullopt;
     }
     std::string out(text.size() / 4 * 3, '\0');
-    const int written =
-        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                        reinterpret_cast<const unsigned char*>(text.data()),
-                        static_cast<int>(text.size()));
+    const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                        reinterpret_cast<const unsigned char*>(text.data()),
+                                        static_cast<int>(text.size()));
     if (written < 0) {
         return std::nullopt;
     }
@@ -71,8 +70,8 @@ password_hash_parse parse_password_hash(std::string_view text) {
     }
     password_hash parsed;
     const auto count = text.substr(0, first);
-    const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(),
-                                           parsed.iterations);
+    const auto [end, ec] =
+        std::from_chars(count.data(), count.data() + count.size(), parsed.iterations);
     if (ec != std::errc() || end != count.data() + count.size()) {
         return fail("iteration count is not a whole number");
     }
@@ -99,8 +98,8 @@ std::string hash_password(std::string_view password, int iterations) {
                                     std::to_string(min_password_iterations) + " iterations");
     }
     std::string salt(salt_bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()),
-                   static_cast<int>(salt.size())) != 1) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) !=
+        1) {
         throw std::runtime_error("OpenSSL RAND_bytes failed");
     }
     return std::string(scheme_prefix) + std::to_string(iterations) + "$" +

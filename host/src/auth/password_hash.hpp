@@ -30,8 +30,7 @@ std::optional<std::string> base64_decode(std::string_view text);
 
 /// Derives the PBKDF2-HMAC-SHA256 hash of `password` with a fresh 16-byte random salt and
 /// returns the stored form. Throws `std::runtime_error` when OpenSSL fails.
-std::string hash_password(std::string_view password,
-                          int iterations = default_password_iterations);
+std::string hash_password(std::string_view password, int iterations = default_password_iterations);
 
 /// Derives the hash of `password` with the stored salt and iteration count and compares it
 /// with CRYPTO_memcmp, so the comparison takes the same time wherever the bytes differ.
