@@ -1,6 +1,6 @@
 // Crash safety of the real daemon: a SIGKILL at any point after the 201 loses neither the test
-// nor its result KCI, and a restart neither runs the KCI twice under new ids nor forgets the
-// test's store.
+// nor its result KCI, and a restart neither sends the KCI again under a new id nor loses the
+// stored test.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -80,7 +80,7 @@ protected:
     std::optional<daemon_fixture> daemon;
 };
 
-TEST_F(CrashSafetyTest, KciPendingAtAKillIsDeliveredAfterRestartUnderTheSameId) {
+TEST_F(CrashSafetyTest, PendingKciSurvivesKill) {
     daemon.emplace();
     // Far more 503s than the daemon can try before the kill.
     daemon->script_kcis(json(std::vector<int>(500, 503)));
@@ -93,7 +93,7 @@ TEST_F(CrashSafetyTest, KciPendingAtAKillIsDeliveredAfterRestartUnderTheSameId) 
 
     daemon->kill_daemon_hard();
     const auto attempts_before_kill = daemon->kcis_for(3001);
-    // Reset drops the rest of the 503 script, so the stand-in answers 204 again.
+    // Reset drops the rest of the 503 script, so the stand-in returns 204 again.
     daemon->reset_gateway();
     daemon->restart_daemon();
 
@@ -113,7 +113,7 @@ TEST_F(CrashSafetyTest, KciPendingAtAKillIsDeliveredAfterRestartUnderTheSameId) 
               json::parse(accepted.body, nullptr, false).value("supplierReference", "first"));
 }
 
-TEST_F(CrashSafetyTest, TestRunningAtAKillIsRunAgainAndReportedOnce) {
+TEST_F(CrashSafetyTest, RunningTestRerunsAfterKill) {
     daemon_fixture_options options;
     options.with_slow_agent = true;
     daemon.emplace(options);

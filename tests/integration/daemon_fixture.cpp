@@ -31,13 +31,13 @@ constexpr std::string_view port_if_index = "4194312448";
 constexpr std::string_view ont_id = "5";
 // Community of the slow agent's only data file, slow/olt.snmprec.
 constexpr std::string_view slow_community = "slow/olt";
-// sysUpTime.0, the object whose answer the slow agent holds back.
+// sysUpTime.0, the object whose response the slow agent delays.
 constexpr std::string_view sys_up_time_oid = "1.3.6.1.2.1.1.3.0";
 
 struct scenario_row {
     scenario line;
     std::string_view name;
-    /// SNMPv2c community; `olt/absent` has no data file, and snmpsimd does not answer it.
+    /// SNMPv2c community; `olt/absent` has no data file, so snmpsimd sends no response to it.
     std::string_view community;
 };
 
@@ -111,7 +111,7 @@ std::string base64url(const unsigned char* data, std::size_t size) {
     return out;
 }
 
-// The healthy OLT's data with sysUpTime.0 answered through snmpsim's delay variation.
+// Returns the healthy OLT's data with sysUpTime.0 served through snmpsim's delay variation.
 std::string slow_snmprec() {
     const auto healthy = ts::read_text_file(std::filesystem::path(LINETEST_GPON_DATA_DIR) / "olt" /
                                             "healthy.snmprec");
@@ -465,7 +465,9 @@ void daemon_fixture::kill_daemon_hard() { peers_->daemon->kill_hard(); }
 
 void daemon_fixture::restart_daemon() {
     if (peers_->daemon->running()) {
-        throw std::logic_error("restart_daemon: linetestd still runs; stop or kill it first");
+        throw std::logic_error(
+            "restart_daemon: linetestd is still running; call stop_daemon or kill_daemon_hard "
+            "first");
     }
     start_daemon();
 }

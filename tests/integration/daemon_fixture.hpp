@@ -19,11 +19,11 @@
 namespace linetest::integration {
 
 /// The line each inventory service stands for. Every scenario but `slow` is served by one
-/// snmpsimd with the GPON plugin's data; `slow` has an agent of its own whose sysUpTime answer
-/// is held for `slow_answer_delay`, because snmpsimd's delay blocks every other request too.
+/// snmpsimd with the GPON plugin's data. `slow` has an agent of its own that delays its
+/// sysUpTime response by `slow_answer_delay`, because snmpsimd's delay blocks every other request.
 enum class scenario { healthy, los, dyinggasp, lowrx, marginalrx, unreachable, slow };
 
-/// How long the `slow` agent holds its answer.
+/// How long the `slow` agent delays its response.
 inline constexpr std::chrono::milliseconds slow_answer_delay{3000};
 
 /// Settings for one `daemon_fixture`.
@@ -97,10 +97,11 @@ public:
     test_support::http_test_client daemon_client() const;
 
     /// Returns every KCI attempt the gateway stand-in received for test `test_id`, in arrival
-    /// order: objects with `status` (the answer), `headers` (names in lower case) and `body`.
+    /// order: objects with `status` (the response status), `headers` (names in lower case) and
+    /// `body`.
     nlohmann::json kcis_for(std::int64_t test_id) const;
 
-    /// Waits until the stand-in has answered 204 to a COMPLETED KCI for `test_id` and returns
+    /// Waits until the stand-in has returned 204 for a COMPLETED KCI for `test_id` and returns
     /// that attempt, or std::nullopt on time-out.
     std::optional<nlohmann::json> wait_for_completed_kci(std::int64_t test_id,
                                                          std::chrono::milliseconds timeout) const;

@@ -34,7 +34,7 @@ protected:
     std::optional<daemon_fixture> daemon;
 };
 
-TEST_F(GatewayOutageTest, KciIsSentAgainUnchangedUntilTheGatewayTakesIt) {
+TEST_F(GatewayOutageTest, RetriedKciKeepsItsIdentity) {
     daemon.emplace();
     daemon->script_kcis(json::array({503, 503, 503}));
     const auto accepted = daemon->post_test(daemon_fixture::test_body(4001, scenario::healthy));
@@ -55,7 +55,7 @@ TEST_F(GatewayOutageTest, KciIsSentAgainUnchangedUntilTheGatewayTakesIt) {
     }
 }
 
-TEST_F(GatewayOutageTest, AcceptanceKciIsDeliveredBeforeTheResultKciIsTried) {
+TEST_F(GatewayOutageTest, AcceptanceKciPrecedesResultKci) {
     daemon_fixture_options options;
     options.send_accepted_kci = true;
     daemon.emplace(options);

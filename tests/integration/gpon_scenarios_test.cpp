@@ -26,7 +26,7 @@ struct expected_outcome {
     std::int64_t test_id;
     std::string test_result;
     std::string code;
-    /// A measurement the KCI must carry, with its unit; none when the OLT does not answer.
+    /// A measurement the KCI must carry, with its unit; none when the OLT sends no response.
     std::optional<std::pair<std::string, std::string>> measurement;
 };
 
@@ -70,7 +70,7 @@ protected:
     static inline std::string start_error;
 };
 
-TEST_P(GponScenarioTest, DeliversTheOutcomeInTheResultKci) {
+TEST_P(GponScenarioTest, ResultKciCarriesOutcome) {
     const auto& expected = GetParam();
     const std::string request_id = "req-" + expected.name;
     const std::string conversation_id = "conv-" + expected.name;

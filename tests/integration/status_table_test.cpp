@@ -41,23 +41,22 @@ void expect_error(const http_response& response,
     EXPECT_EQ(response.header("Content-Type"), "application/json");
     const auto body = parse_body(response);
     ASSERT_TRUE(body.is_object()) << "body is not a JSON object: " << response.body;
-    EXPECT_TRUE(body.contains("uuid") && body["uuid"].is_string() &&
-                is_uuid(body["uuid"].get<std::string>()))
+    EXPECT_TRUE(is_uuid(body.value("uuid", "")))
         << "uuid is missing or not a UUID: " << response.body;
     EXPECT_EQ(body.value("code", ""), code) << response.body;
-    ASSERT_TRUE(body.contains("messages") && body["messages"].is_array() &&
-                !body["messages"].empty())
-        << "messages is missing or empty: " << response.body;
+    const auto messages = body.value("messages", nlohmann::json::array());
+    ASSERT_TRUE(messages.is_array()) << "messages is not an array: " << response.body;
+    ASSERT_FALSE(messages.empty()) << "messages is missing or empty: " << response.body;
     bool named = false;
-    for (const auto& message : body["messages"]) {
+    for (const auto& message : messages) {
         named = named || (message.is_string() &&
                           message.get<std::string>().find(message_part) != std::string::npos);
     }
     EXPECT_TRUE(named) << "no message contains \"" << message_part << "\": " << response.body;
 }
 
-// One daemon for the whole suite. Each test that creates a test uses its own service and test
-// ids, so that no test sees another's active test.
+// One daemon for the whole suite. Each case that creates a service test uses its own service
+// and test ids, so that no case runs into another case's active test.
 class StatusTableTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -92,16 +91,15 @@ protected:
     static inline std::string start_error;
 };
 
-TEST_F(StatusTableTest, AcceptedTestAnswers201WithTheCreatedBody) {
+TEST_F(StatusTableTest, AcceptedTestReturns201Body) {
     const auto response = daemon->post_test(daemon_fixture::test_body(1001, scenario::healthy));
 
     EXPECT_EQ(response.status, 201u) << response.body;
     EXPECT_EQ(response.header("Content-Type"), "application/json");
     const auto body = parse_body(response);
     ASSERT_TRUE(body.is_object()) << response.body;
-    EXPECT_TRUE(body.contains("supplierReference") && body["supplierReference"].is_string() &&
-                !body["supplierReference"].get<std::string>().empty())
-        << response.body;
+    EXPECT_FALSE(body.value("supplierReference", "").empty())
+        << "supplierReference is missing or empty: " << response.body;
     EXPECT_EQ(body.value("id", std::int64_t{0}), 1001) << response.body;
     EXPECT_EQ(body.value("serviceId", ""), daemon_fixture::service_id(scenario::healthy));
     EXPECT_EQ(body.value("/serviceSpecification/id"_json_pointer, ""),
@@ -111,62 +109,62 @@ TEST_F(StatusTableTest, AcceptedTestAnswers201WithTheCreatedBody) {
     EXPECT_EQ(body.value("problemType", ""), "STABILITY");
 }
 
-TEST_F(StatusTableTest, MissingRequestIdAnswers400) {
+TEST_F(StatusTableTest, MissingRequestIdReturns400) {
     const auto response = daemon->post_test(daemon_fixture::test_body(1002, scenario::healthy),
                                             {{"X-Request-ID", std::nullopt}});
     expect_error(response, 400, "MALFORMED_REQUEST", "X-Request-ID");
 }
 
-TEST_F(StatusTableTest, InvalidJsonAnswers400) {
+TEST_F(StatusTableTest, InvalidJsonReturns400) {
     const auto response = daemon->post_test_text(R"({"id": 1003, "serviceId": )");
     expect_error(response, 400, "MALFORMED_REQUEST", "not valid JSON");
 }
 
-TEST_F(StatusTableTest, IdAsStringAnswers400) {
+TEST_F(StatusTableTest, IdAsStringReturns400) {
     auto body = daemon_fixture::test_body(1004, scenario::healthy);
     body["id"] = "1004";
     const auto response = daemon->post_test(body);
     expect_error(response, 400, "MALFORMED_REQUEST", "id must be a whole number");
 }
 
-TEST_F(StatusTableTest, MissingTokenAnswers401) {
+TEST_F(StatusTableTest, MissingTokenReturns401) {
     const auto response = daemon->post_test(daemon_fixture::test_body(1005, scenario::healthy),
                                             {{"Authorization", std::nullopt}});
     expect_error(response, 401, "NOT_AUTHORISED", "credentials");
 }
 
-TEST_F(StatusTableTest, TokenSignedByAnotherKeyAnswers401) {
+TEST_F(StatusTableTest, ForeignKeySignatureReturns401) {
     const auto forged = daemon_fixture::resign_with_unknown_key(daemon->token());
     const auto response = daemon->post_test(daemon_fixture::test_body(1006, scenario::healthy),
                                             {{"Authorization", "Bearer " + forged}});
     expect_error(response, 401, "NOT_AUTHORISED", "credentials");
 }
 
-TEST_F(StatusTableTest, TenantTheClientMayNotActForAnswers403) {
+TEST_F(StatusTableTest, ForbiddenTenantReturns403) {
     const auto response = daemon->post_test(daemon_fixture::test_body(1007, scenario::healthy),
                                             {{"Tenant", "OTHER-ISP"}});
     expect_error(response, 403, "NOT_AUTHORISED", "tenant");
 }
 
-TEST_F(StatusTableTest, UnknownPathAnswers404) {
+TEST_F(StatusTableTest, UnknownPathReturns404) {
     const auto response = daemon->daemon_client().request(bhttp::verb::get, "/no-such-resource");
     expect_error(response, 404, "NOT_FOUND", "/no-such-resource");
 }
 
-TEST_F(StatusTableTest, GetOnServiceTestsAnswers405WithAllowPost) {
+TEST_F(StatusTableTest, GetReturns405WithAllow) {
     const auto response = daemon->daemon_client().request(bhttp::verb::get, "/service-tests");
     expect_error(response, 405, "MALFORMED_REQUEST", "POST");
     EXPECT_EQ(response.header("Allow"), "POST");
 }
 
-TEST_F(StatusTableTest, UnknownServiceAnswers422) {
+TEST_F(StatusTableTest, UnknownServiceReturns422) {
     auto body = daemon_fixture::test_body(1008, scenario::healthy);
     body["serviceId"] = "SI-NOT-OURS";
     const auto response = daemon->post_test(body);
     expect_error(response, 422, "INVALID_REQUEST", "SI-NOT-OURS");
 }
 
-TEST_F(StatusTableTest, ReplayWithTheSameBodyAnswers201WithTheSameReference) {
+TEST_F(StatusTableTest, IdenticalReplayReturnsSameReference) {
     const auto body = daemon_fixture::test_body(1009, scenario::lowrx);
     const auto first = daemon->post_test(body);
     const auto replay = daemon->post_test(body);
@@ -177,7 +175,7 @@ TEST_F(StatusTableTest, ReplayWithTheSameBodyAnswers201WithTheSameReference) {
               parse_body(first).value("supplierReference", "first has none"));
 }
 
-TEST_F(StatusTableTest, ReplayWithAnotherBodyAnswers422) {
+TEST_F(StatusTableTest, ChangedReplayReturns422) {
     auto body = daemon_fixture::test_body(1010, scenario::los);
     const auto first = daemon->post_test(body);
     body["problemType"] = "OUTAGE";
@@ -187,8 +185,8 @@ TEST_F(StatusTableTest, ReplayWithAnotherBodyAnswers422) {
     expect_error(replay, 422, "INVALID_REQUEST", "1010");
 }
 
-TEST_F(StatusTableTest, SecondTestOnAServiceWithAnActiveTestAnswers422) {
-    // The slow OLT holds its answer for seconds, so the first test is still active.
+TEST_F(StatusTableTest, SecondActiveTestReturns422) {
+    // The slow OLT delays its response by seconds, so the first test is still active.
     const auto first = daemon->post_test(daemon_fixture::test_body(1011, scenario::slow));
     const auto second = daemon->post_test(daemon_fixture::test_body(1012, scenario::slow));
 
@@ -201,7 +199,7 @@ TEST_F(StatusTableTest, SecondTestOnAServiceWithAnActiveTestAnswers422) {
 
 // An expired token needs an OAuth2 server that issues only expired tokens, hence a daemon of
 // its own.
-TEST(ExpiredTokenTest, ExpiredTokenAnswers401) {
+TEST(ExpiredTokenTest, ExpiredTokenReturns401) {
     if (const auto why = skip_reason()) {
         GTEST_SKIP() << *why;
     }
