@@ -44,7 +44,7 @@ public:
     plugin_daemon& operator=(const plugin_daemon&) = delete;
 
     /// Writes the daemon config with `plugins` as its `plugins` section and starts linetestd.
-    /// Returns std::nullopt once GET /health/ready answers 200, or the exit status when the
+    /// Returns std::nullopt once GET /health/ready returns 200, or the exit status when the
     /// daemon exits during start-up. Throws std::runtime_error when it neither exits nor
     /// becomes ready in time.
     std::optional<test_support::exit_status> start(const nlohmann::json& plugins);

@@ -1,6 +1,6 @@
-// Builds sdk/template the way a vendor would: install the SDK into a fresh prefix, configure the
-// template as its own CMake project against that prefix only, run its unit test, then load the
-// plugin into a running linetestd and take one service test through to a delivered KCI.
+// Builds sdk/template the way a vendor would. The SDK goes into a fresh prefix, and the template
+// is configured as its own CMake project against that prefix only and passes its unit test. The
+// plugin is then loaded into a running linetestd and serves one test through to a delivered KCI.
 #include "plugin_daemon.hpp"
 
 #include <linetest/test_support/child_process.hpp>

@@ -120,8 +120,8 @@ std::string format_metrics(store::store& store, const executor::executor& execut
         counters.sent, counters.retried, counters.dead);
 }
 
-/// Answers `GET /plugins` with the current plugin set, or returns null when `request` is for
-/// another path. Like /metrics it needs no bearer token: the listing names plugins, versions
+/// Returns the `GET /plugins` response listing the current plugin set, or null when `request`
+/// is for another path. Like /metrics it needs no bearer token: the listing names plugins, versions
 /// and routes, never instance config, which may contain secrets.
 std::optional<http::response> plugins_endpoint(const http::request& request,
                                                const plugins::plugin_host& plugins) {

@@ -69,7 +69,7 @@ TEST(ExamplePluginTest, AcceptsLineWithEquipment) {
     EXPECT_TRUE(plugin.validate(request_for("OUTAGE"), target_at("127.0.0.1")).empty());
 }
 
-TEST(ExamplePluginTest, RefusesUnknownResultNamingTheKey) {
+TEST(ExamplePluginTest, RejectsUnknownResultNamingKey) {
     try {
         example_plugin plugin(setup_with({{"reported_result", "BLUE"}}));
         FAIL() << "reported_result BLUE was accepted";

@@ -167,7 +167,7 @@ TEST(PluginManifestTest, LoadsPluginWithMatchingManifest) {
     EXPECT_EQ(host.route("ftthl2r")->manifest().file, dir.path() / "p.manifest.json");
 }
 
-TEST(PluginManifestTest, RefusesMissingManifestNamingIt) {
+TEST(PluginManifestTest, RejectsMissingManifestNamingIt) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", "");
     const auto message = load_error(staged(dir.path(), "p.so"));
@@ -176,14 +176,14 @@ TEST(PluginManifestTest, RefusesMissingManifestNamingIt) {
         << message;
 }
 
-TEST(PluginManifestTest, RefusesUnparsableManifest) {
+TEST(PluginManifestTest, RejectsUnparsableManifest) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", "{\"name\": ");
     const auto message = load_error(staged(dir.path(), "p.so"));
     EXPECT_NE(message.find("p.manifest.json is not valid JSON"), std::string::npos) << message;
 }
 
-TEST(PluginManifestTest, RefusesManifestWithoutName) {
+TEST(PluginManifestTest, RejectsManifestWithoutName) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so",
                   R"({"version": "1", "abi_version": 1, "specifications": ["*"]})");
@@ -191,7 +191,7 @@ TEST(PluginManifestTest, RefusesManifestWithoutName) {
     EXPECT_NE(message.find("has no \"name\""), std::string::npos) << message;
 }
 
-TEST(PluginManifestTest, RefusesManifestOfAnotherAbi) {
+TEST(PluginManifestTest, RejectsManifestOfAnotherAbi) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so",
                   R"({"name": "fixture", "version": "1", "abi_version": 99,
@@ -201,7 +201,7 @@ TEST(PluginManifestTest, RefusesManifestOfAnotherAbi) {
         << message;
 }
 
-TEST(PluginManifestTest, RefusesManifestNamingAnotherPlugin) {
+TEST(PluginManifestTest, RejectsManifestNamingAnotherPlugin) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so",
                   R"({"name": "other", "version": "1.0.0", "abi_version": 1,
@@ -211,7 +211,7 @@ TEST(PluginManifestTest, RefusesManifestNamingAnotherPlugin) {
         << message;
 }
 
-TEST(PluginManifestTest, RefusesSpecificationTheManifestDoesNotAllow) {
+TEST(PluginManifestTest, RejectsSpecificationTheManifestDoesNotAllow) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", fixture_manifest);
     const auto message =
@@ -220,7 +220,7 @@ TEST(PluginManifestTest, RefusesSpecificationTheManifestDoesNotAllow) {
     EXPECT_NE(message.find("allows only ftth*"), std::string::npos) << message;
 }
 
-TEST(PluginManifestTest, RefusesConfigMissingRequiredKey) {
+TEST(PluginManifestTest, RejectsConfigMissingRequiredKey) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", fixture_manifest);
     const auto message = load_error(staged(dir.path(), "p.so"));
@@ -228,7 +228,7 @@ TEST(PluginManifestTest, RefusesConfigMissingRequiredKey) {
         << message;
 }
 
-TEST(PluginManifestTest, RefusesConfigWithWrongType) {
+TEST(PluginManifestTest, RejectsConfigWithWrongType) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", fixture_manifest);
     const auto message = load_error(staged(dir.path(), "p.so", {"ftthl2r"}, {{"result", 3}}));
@@ -237,7 +237,7 @@ TEST(PluginManifestTest, RefusesConfigWithWrongType) {
         << message;
 }
 
-TEST(PluginManifestTest, RefusesConfigWithUnknownKey) {
+TEST(PluginManifestTest, RejectsConfigWithUnknownKey) {
     test_support::temp_dir dir("plugin-manifest");
     stage_fixture(dir.path(), "valid", "p.so", fixture_manifest);
     const auto message = load_error(
