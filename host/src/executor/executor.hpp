@@ -22,8 +22,7 @@
 
 namespace linetest::executor {
 
-/// What to do at start with a test found RUNNING, that is, one whose run was
-/// cut short by a crash or a kill.
+/// Policy for a test found RUNNING at start, whose run a crash or a kill cut short.
 enum class resume_policy { rerun, fail };
 
 struct executor_config {
