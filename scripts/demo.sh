@@ -34,107 +34,22 @@ if [[ ! -x "${daemon}" || ! -f "${plugin_dir}/ftth_gpon_snmp.so" ]]; then
     exit 1
 fi
 
-run_dir="$(mktemp -d /tmp/linetest-demo.XXXXXX)"
-chmod 755 "${run_dir}"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill -TERM "${pid}" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "${pid}" 2>/dev/null || true
-    done
-    if [[ ${keep} -eq 1 ]]; then
-        echo "demo: run directory kept: ${run_dir}"
-    else
-        rm -rf "${run_dir}"
-    fi
-}
-trap cleanup EXIT
-
-free_port() {  # $1: tcp or udp
-    python3 - "$1" <<'PY'
-import socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-with socket.socket(socket.AF_INET, kind) as s:
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-PY
-}
-
-wait_for() {  # $1: description, $2: seconds, rest: command that succeeds when ready
-    local what="$1" seconds="$2"
-    shift 2
-    local deadline=$((SECONDS + seconds))
-    until "$@" >/dev/null 2>&1; do
-        if ((SECONDS >= deadline)); then
-            echo "demo: ${what} did not start within ${seconds} s; its log:" >&2
-            tail -n 20 "${run_dir}"/*.log >&2 || true
-            exit 1
-        fi
-        sleep 0.2
-    done
-}
-
-json_field() {  # $1: file, $2: field
-    node -e 'const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]];
-             if (v === undefined) process.exit(1); console.log(v)' "$1" "$2"
-}
+stack_name=demo
+# shellcheck source=scripts/lib/stack.sh
+. "${repo_root}/scripts/lib/stack.sh"
+stack_init
 
 echo "== starting the simulated OLT (snmpsimd)"
-snmp_port="$(free_port udp)"
-mkdir -p "${run_dir}/snmp/data" "${run_dir}/snmp/cache" "${run_dir}/snmp/home"
-cp -r "${repo_root}/plugins/ftth-gpon-snmp/data/." "${run_dir}/snmp/data/"
-snmp_user_args=()
-if [[ $(id -u) -eq 0 ]]; then
-    # snmpsimd does not run as root, so it drops to the user nobody, which must read the data.
-    chown -R nobody:nogroup "${run_dir}/snmp"
-    snmp_user_args=(--process-user=nobody --process-group=nogroup)
-fi
-HOME="${run_dir}/snmp/home" snmpsimd --data-dir="${run_dir}/snmp/data" \
-    --cache-dir="${run_dir}/snmp/cache" --agent-udpv4-endpoint="127.0.0.1:${snmp_port}" \
-    "${snmp_user_args[@]}" --logging-method="file:${run_dir}/snmpsimd.log" \
-    >"${run_dir}/snmpsimd.out.log" 2>&1 &
-pids+=($!)
-wait_for "snmpsimd" 20 snmpget -v2c -c demo/olt -r0 -t0.3 "127.0.0.1:${snmp_port}" 1.3.6.1.2.1.1.1.0
-
+stack_start_snmpsim "${repo_root}/plugins/ftth-gpon-snmp/data" demo/olt
 echo "== starting the OAuth2 server that issues the gateway's tokens"
-node "${repo_root}/tests/peers/oauth_server.mjs" --info-file "${run_dir}/oauth.json" \
-    --audience linetestd --scope service-tests --client-id fibre-cafe-gateway \
-    >"${run_dir}/oauth.log" 2>&1 &
-pids+=($!)
-wait_for "the OAuth2 server" 20 test -s "${run_dir}/oauth.json"
-oauth_port="$(json_field "${run_dir}/oauth.json" port)"
-token_endpoint="$(json_field "${run_dir}/oauth.json" token_endpoint)"
-
+stack_start_oauth
 echo "== starting the gateway stand-in (token endpoint and /kcis)"
-gateway_secret="$(openssl rand -hex 16)"
-node "${repo_root}/tests/peers/gateway_standin.mjs" --port 0 --port-file "${run_dir}/gateway.port" \
-    --client-id linetest-supplier --client-secret "${gateway_secret}" --log-kcis \
-    >"${run_dir}/gateway.log" 2>&1 &
-pids+=($!)
-wait_for "the gateway stand-in" 20 test -s "${run_dir}/gateway.port"
-gateway_port="$(cat "${run_dir}/gateway.port")"
-
+stack_start_gateway --log-kcis
 echo "== starting linetestd"
-daemon_port="$(free_port tcp)"
-render() {
-    sed -e "s|@SNMP_PORT@|${snmp_port}|g" -e "s|@OAUTH_PORT@|${oauth_port}|g" \
-        -e "s|@GATEWAY_PORT@|${gateway_port}|g" -e "s|@DAEMON_PORT@|${daemon_port}|g" \
-        -e "s|@PLUGIN_DIR@|${plugin_dir}|g" -e "s|@GATEWAY_CLIENT_SECRET@|${gateway_secret}|g" \
-        "$1" >"$2"
-}
-render "${repo_root}/conf/demo/linetestd.json" "${run_dir}/linetestd.json"
-render "${repo_root}/conf/demo/inventory.json" "${run_dir}/inventory.json"
-chmod 600 "${run_dir}/linetestd.json"
-"${daemon}" --config "${run_dir}/linetestd.json" >"${run_dir}/linetestd.log" 2>&1 &
-pids+=($!)
-wait_for "linetestd" 20 curl -sf "http://127.0.0.1:${daemon_port}/health/ready"
+stack_start_daemon "${repo_root}/conf/demo/linetestd.json" "${repo_root}/conf/demo/inventory.json"
 
 echo "== asking the OAuth2 server for a token (client credentials)"
-token="$(curl -sf -u fibre-cafe-gateway:unused -d grant_type=client_credentials \
-    "${token_endpoint}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')"
+token="$(stack_token)"
 
 echo "== POST /service-tests (the contract's example request)"
 body='{"id": 23467, "serviceId": "SI2345432345", "serviceSpecification": {"id": "ftthl2r"}, "problemType": "STABILITY"}'
