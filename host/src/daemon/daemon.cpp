@@ -4,6 +4,7 @@
 #include "core/config_reader.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "core/time.hpp"
 #include "contract/error_envelope.hpp"
 #include "executor/executor.hpp"
 #include "http/client.hpp"
@@ -176,6 +177,47 @@ int list_plugins(const std::filesystem::path& config_file) {
         const auto config = ops::load_daemon_config(config_file);
         const plugins::plugin_set set(config.plugins);
         std::cout << plugins::format_table(set);
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "linetestd: " << e.what() << '\n';
+        return 2;
+    }
+}
+
+int list_dead_letters(const std::filesystem::path& config_file) {
+    try {
+        const auto config = ops::load_daemon_config(config_file);
+        const auto store = store::sqlite_store::open(config.database);
+        // Bounded so that a store with a long backlog cannot flood the terminal.
+        constexpr std::size_t max_listed = 1000;
+        const auto dead = store->dead_kcis(max_listed);
+        std::cout << "row_id\ttest_id\tsequence\tkci_id\tattempts\tcreated_at\tlast_error\n";
+        for (const auto& kci : dead) {
+            std::cout << kci.row_id << '\t' << kci.test_id << '\t' << kci.sequence_number << '\t'
+                      << kci.kci_id << '\t' << kci.attempts << '\t'
+                      << core::format_utc(kci.created_at) << '\t' << kci.last_error << '\n';
+        }
+        if (dead.size() == max_listed) {
+            std::cerr << "linetestd: listed the first " << max_listed
+                      << " dead KCIs; resend some and list again to see the rest\n";
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "linetestd: " << e.what() << '\n';
+        return 2;
+    }
+}
+
+int resend_dead_letter(const std::filesystem::path& config_file, std::int64_t row_id) {
+    try {
+        const auto config = ops::load_daemon_config(config_file);
+        const auto store = store::sqlite_store::open(config.database);
+        if (!store->requeue_dead(row_id)) {
+            std::cerr << "linetestd: outbox row " << row_id
+                      << " is not a dead KCI; run --dead-letters to list them\n";
+            return 1;
+        }
+        std::cout << "requeued outbox row " << row_id << '\n';
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "linetestd: " << e.what() << '\n';

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 namespace linetest::daemon {
@@ -24,5 +25,16 @@ int check_config(const std::filesystem::path& config_file);
 /// instance to stdout: instance, plugin name and version, ABI, routed specifications, library.
 /// Returns 0 when every plugin loads, 2 otherwise (the reason goes to stderr).
 int list_plugins(const std::filesystem::path& config_file);
+
+/// Prints the dead-lettered KCIs (those the gateway rejected with 400 or 422) of the store the
+/// config file names, one line each: row id, test id, sequence number, KCI id, attempts,
+/// creation time and last error. Safe while the daemon runs. Returns 0, or 2 when the config
+/// or the store cannot be opened (the reason goes to stderr).
+int list_dead_letters(const std::filesystem::path& config_file);
+
+/// Puts dead KCI `row_id` back in the outbox, due now. A running daemon sends it within its
+/// dispatcher's idle poll (30 s), a stopped one at its next start. Returns 0 when requeued,
+/// 1 when `row_id` is not a dead KCI, 2 when the config or the store cannot be opened.
+int resend_dead_letter(const std::filesystem::path& config_file, std::int64_t row_id);
 
 }  // namespace linetest::daemon
