@@ -10,20 +10,22 @@
 // The CTest run is short (LINETEST_CHAOS_CYCLES defaults to 5, LINETEST_CHAOS_SECONDS to 45);
 // scripts/chaos.sh runs the same test with more cycles.
 
+#include "daemon_fixture.hpp"
+
+#include <linetest/test_support/http_test_client.hpp>
+
+#include <boost/beast/http/verb.hpp>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <linetest/test_support/http_test_client.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -31,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_fixture.hpp"
+#include <sqlite3.h>
 
 namespace linetest::reliability {
 namespace {

@@ -6,23 +6,25 @@
 // One daemon serves the whole suite, because each start costs several seconds of peer start-up
 // and the rows do not change the daemon's state when they pass.
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
+#include "daemon_fixture.hpp"
+
+#include <linetest/test_support/http_test_client.hpp>
 
 #include <boost/beast/http/verb.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <iostream>
-#include <linetest/test_support/http_test_client.hpp>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "daemon_fixture.hpp"
+#include <sqlite3.h>
 
 namespace linetest::reliability {
 namespace {

@@ -1,28 +1,29 @@
 // Gateway outages and equipment faults against the real daemon. The gateway stand-in is scripted
 // to fail its KCI endpoint or its token endpoint for a while; KCIs must wait in the outbox
 // (visible as linetest_outbox_pending > 0), then be delivered in per-test order, leaving the
-// outbox empty. A 422 parks a KCI as a dead letter. An OLT with no agent ends the test in a
-// result KCI without hanging the worker.
+// outbox empty. A 422 parks a KCI as a dead letter, which the operator commands list and
+// resend. An OLT with no agent ends the test in a result KCI without hanging the worker.
 
-#include <gtest/gtest.h>
+#include "daemon_fixture.hpp"
 
-#include <atomic>
+#include <linetest/test_support/child_process.hpp>
+#include <linetest/test_support/http_test_client.hpp>
+#include <linetest/test_support/wait.hpp>
+
 #include <boost/beast/http/verb.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <linetest/test_support/http_test_client.hpp>
-#include <linetest/test_support/wait.hpp>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
-
-#include "daemon_fixture.hpp"
 
 namespace linetest::reliability {
 namespace {
@@ -119,7 +120,24 @@ protected:
         }
     }
 
+    /// Runs the linetestd binary with `args` and the fixture's config, and returns its exit
+    /// code and its output (stdout and stderr together).
+    std::pair<int, std::string> run_linetestd(std::vector<std::string> args) const {
+        const auto log = daemon->work_dir() / ("cli-" + std::to_string(++cli_runs_) + ".log");
+        args.push_back("--config");
+        args.push_back((daemon->work_dir() / "linetestd.json").string());
+        test_support::child_process_options options;
+        options.program = LINETEST_DAEMON_PATH;
+        options.args = std::move(args);
+        options.log_file = log;
+        test_support::child_process process(std::move(options));
+        const auto status = process.wait_exit(seconds(20));
+        const int code = status && status->exited ? status->code : -1;
+        return {code, test_support::read_text_file(log)};
+    }
+
     std::optional<daemon_fixture> daemon;
+    mutable int cli_runs_ = 0;
 };
 
 TEST_F(OutageTest, KciOutageQueuesThenDeliversInOrder) {
@@ -222,6 +240,59 @@ TEST_F(OutageTest, GatewayRejectionParksKciAsDeadLetter) {
                 << daemon->kcis_for(8421).dump();
         }
     }
+}
+
+TEST_F(OutageTest, DeadLetterIsListedAndResent) {
+    daemon->script_kcis(json::array({422}));
+    const auto accepted = daemon->post_test(daemon_fixture::test_body(8441, scenario::healthy));
+    ASSERT_EQ(accepted.status, 201u) << accepted.body;
+    ASSERT_TRUE(test_support::poll_until([&] { return metric_value("linetest_outbox_dead") >= 1; },
+                                         kci_timeout))
+        << "the rejected KCI was not parked";
+    std::string dead_kci_id;
+    for (const auto& attempt : daemon->kcis_for(8441)) {
+        if (attempt.value("status", 0) == 422) {
+            dead_kci_id = attempt["body"].value("id", "");
+        }
+    }
+    ASSERT_FALSE(dead_kci_id.empty());
+
+    const auto listing = run_linetestd({"--dead-letters"});
+    ASSERT_EQ(listing.first, 0) << listing.second;
+    // Columns: row_id, test_id, sequence, kci_id, ...
+    std::string row_id;
+    std::istringstream lines(listing.second);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.find("\t8441\t") != std::string::npos &&
+            line.find(dead_kci_id) != std::string::npos) {
+            row_id = line.substr(0, line.find('\t'));
+        }
+    }
+    ASSERT_FALSE(row_id.empty()) << "the dead KCI is not listed:\n" << listing.second;
+
+    const auto resend = run_linetestd({"--resend-dead", row_id});
+    EXPECT_EQ(resend.first, 0) << resend.second;
+    const auto again = run_linetestd({"--resend-dead", row_id});
+    EXPECT_EQ(again.first, 1) << "a row that is no longer dead was requeued: " << again.second;
+
+    // A new test wakes the dispatcher, which then also finds the requeued KCI due.
+    const auto wake = daemon->post_test(daemon_fixture::test_body(8442, scenario::los));
+    ASSERT_EQ(wake.status, 201u) << wake.body;
+    EXPECT_TRUE(test_support::poll_until(
+        [&] {
+            for (const auto& attempt : daemon->kcis_for(8441)) {
+                if (attempt.value("status", 0) == 204 &&
+                    attempt["body"].value("id", "") == dead_kci_id) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        kci_timeout))
+        << "the resent KCI was not delivered under its id: " << daemon->kcis_for(8441).dump();
+    EXPECT_TRUE(daemon->wait_until_idle(seconds(20)));
+    EXPECT_EQ(metric_value("linetest_outbox_dead"), 0);
 }
 
 TEST_F(OutageTest, SilentOltReportsUnavailable) {

@@ -2,27 +2,29 @@
 // a bounded request flood. The daemon is restarted once with small limits (one worker, a queue
 // of one, a cap of 8 connections, a 2 s read timeout) written into the fixture's config file.
 
-#include <arpa/inet.h>
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "daemon_fixture.hpp"
+
+#include <linetest/test_support/http_test_client.hpp>
+#include <linetest/test_support/wait.hpp>
 
 #include <boost/beast/http/verb.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <linetest/test_support/http_test_client.hpp>
-#include <linetest/test_support/wait.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "daemon_fixture.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace linetest::reliability {
 namespace {
