@@ -236,8 +236,9 @@ oauth_server start_oauth_server(const std::filesystem::path& work_dir,
         spawn.args.emplace_back("--es256");
     }
     if (options.token_ttl_seconds) {
-        spawn.args.insert(spawn.args.end(),
-                          {"--token-ttl", std::to_string(*options.token_ttl_seconds)});
+        // One argument: node's parseArgs rejects a separate value that starts with '-', as a
+        // negative TTL (already expired tokens) does.
+        spawn.args.push_back("--token-ttl=" + std::to_string(*options.token_ttl_seconds));
     }
     spawn.working_dir = peers_dir();
     spawn.log_file = work_dir / (stem + ".log");
