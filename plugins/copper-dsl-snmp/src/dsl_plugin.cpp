@@ -3,7 +3,6 @@
 #include "classify.hpp"
 #include "dsl_line.hpp"
 #include "snmp_line_reader.hpp"
-#include "snmp_session.hpp"
 
 namespace linetest::dsl {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snmp_session.hpp"
+#include <linetest/snmp/session.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -8,6 +8,10 @@
 #include <string>
 
 namespace linetest::dsl {
+
+// The session code is shared with the other SNMP plugins through linetest::sdk_snmp.
+using snmp::check_snmp_credentials;
+using snmp::poll_status;
 
 /// Values as the DSLAM returned them. Nullopt when the agent returned
 /// noSuchObject, noSuchInstance or endOfMibView. Per-end values are indexed by

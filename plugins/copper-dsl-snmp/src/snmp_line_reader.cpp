@@ -1,6 +1,6 @@
 #include "snmp_line_reader.hpp"
 
-#include "snmp_session.hpp"
+#include <linetest/snmp/session.hpp>
 
 #include <algorithm>
 #include <string>
@@ -10,6 +10,7 @@
 namespace linetest::dsl {
 namespace {
 
+using object_id = snmp::oid_path;
 using integer_field = std::optional<std::int64_t> raw_line_values::*;
 using octets_field = std::optional<std::string> raw_line_values::*;
 
@@ -171,21 +172,15 @@ line_poll read_dsl_line(const sdk::equipment_target& target,
                         const std::function<bool()>& cancelled) {
     int attempts = limits.retries + 1;
     int requests = limits.counter_delta.count() > 0 ? 2 : 1;
-    auto timeout =
-        std::min(limits.timeout, remaining_until(limits.deadline) / (attempts * requests));
-    if (timeout <= std::chrono::milliseconds(0)) {
-        return failed_poll(poll_status::cancelled, "deadline passed before the SNMP request");
+    // The session caps the per-attempt timeout so that both reads fit the deadline, and
+    // checks the deadline and `cancelled` before it opens and before each request.
+    snmp::snmp_session session(
+        target, snmp::snmp_limits{limits.timeout, limits.retries, limits.deadline, requests},
+        cancelled);
+    if (session.open_status() != poll_status::ok) {
+        return failed_poll(session.open_status(), session.open_error());
     }
-    if (cancelled()) {
-        return failed_poll(poll_status::cancelled, "cancelled before the SNMP session opened");
-    }
-
-    poll_status open_status = poll_status::invalid;
-    std::string open_error;
-    auto session = snmp_session::open(target, timeout, limits.retries, open_status, open_error);
-    if (!session) {
-        return failed_poll(open_status, open_error);
-    }
+    auto timeout = session.timeout();
 
     auto objects = line_objects(line);
     std::vector<object_id> names;
@@ -193,10 +188,7 @@ line_poll read_dsl_line(const sdk::equipment_target& target,
     for (const auto& object : objects) {
         names.push_back(object.name);
     }
-    if (cancelled()) {
-        return failed_poll(poll_status::cancelled, "cancelled before the SNMP GET");
-    }
-    auto first = session->get(names);
+    auto first = session.get(names);
     auto first_done = std::chrono::steady_clock::now();
     if (first.status != poll_status::ok) {
         return failed_poll(first.status, first.error);
@@ -226,7 +218,7 @@ line_poll read_dsl_line(const sdk::equipment_target& target,
     if (!wait_unless_cancelled(wait, cancelled)) {
         return failed_poll(poll_status::cancelled, "cancelled between the two CRC reads");
     }
-    auto second = session->get({name_of(objects, &raw_line_values::crc_xtuc),
+    auto second = session.get({name_of(objects, &raw_line_values::crc_xtuc),
                                 name_of(objects, &raw_line_values::crc_xtur)});
     if (second.status != poll_status::ok) {
         poll.error = "second CRC read failed: " + second.error;

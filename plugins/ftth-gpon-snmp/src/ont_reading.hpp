@@ -1,5 +1,7 @@
 #pragma once
 
+#include <linetest/snmp/session.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -7,15 +9,14 @@
 
 namespace linetest::gpon {
 
-/// Outcome of the SNMP GET, before any value is read.
-enum class poll_status {
-    invalid = 0,
-    ok,           ///< The agent returned a response without an error status.
-    unreachable,  ///< Timeout, no route, or the session could not be opened.
-    auth_failed,  ///< SNMPv3 USM rejected the credentials.
-    agent_error,  ///< The agent returned an error status such as genErr.
-    cancelled,    ///< The host cancelled the run before the GET finished.
-};
+// The session code is shared with the other SNMP plugins through linetest::sdk_snmp.
+using snmp::check_snmp_credentials;
+using snmp::oid_path;
+using snmp::poll_status;
+using snmp::snmp_limits;
+using snmp::snmp_result;
+using snmp::snmp_session;
+using snmp::snmp_value;
 
 /// Values as the OLT returned them, one per object of the GET. Nullopt when
 /// the agent returned noSuchObject, noSuchInstance or endOfMibView.

@@ -5,7 +5,6 @@
 #include "ont_location.hpp"
 #include "ont_reading.hpp"
 #include "plugin_config.hpp"
-#include "snmp_session.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -7,11 +7,6 @@
 namespace linetest::gpon {
 namespace {
 
-std::string value_or_empty(const std::map<std::string, std::string>& map, const std::string& key) {
-    auto found = map.find(key);
-    return found == map.end() ? std::string() : found->second;
-}
-
 const oid_path sys_up_time_oid = {1, 3, 6, 1, 2, 1, 1, 3, 0};
 
 // HUAWEI-XPON-MIB columns under 1.3.6.1.4.1.2011.6.128.1.1.2; the row index
@@ -75,33 +70,6 @@ void assign_values(const std::vector<snmp_value>& values,
 }
 
 }  // namespace
-
-std::string check_snmp_credentials(const std::map<std::string, std::string>& credentials) {
-    if (!value_or_empty(credentials, "community").empty()) {
-        return {};
-    }
-    if (value_or_empty(credentials, "user").empty()) {
-        return "credentials need community (SNMPv2c) or user (SNMPv3)";
-    }
-    std::string auth_protocol = value_or_empty(credentials, "auth_protocol");
-    std::string priv_protocol = value_or_empty(credentials, "priv_protocol");
-    if (!auth_protocol.empty() && auth_protocol != "SHA" && auth_protocol != "MD5") {
-        return "credentials auth_protocol must be SHA or MD5, got " + auth_protocol;
-    }
-    if (!auth_protocol.empty() && value_or_empty(credentials, "auth_key").size() < 8) {
-        return "credentials auth_key must be at least 8 characters (RFC 3414)";
-    }
-    if (!priv_protocol.empty() && priv_protocol != "AES" && priv_protocol != "DES") {
-        return "credentials priv_protocol must be AES or DES, got " + priv_protocol;
-    }
-    if (!priv_protocol.empty() && auth_protocol.empty()) {
-        return "credentials priv_protocol needs auth_protocol too (SNMPv3 has no privNoAuth)";
-    }
-    if (!priv_protocol.empty() && value_or_empty(credentials, "priv_key").size() < 8) {
-        return "credentials priv_key must be at least 8 characters (RFC 3414)";
-    }
-    return {};
-}
 
 ont_poll read_huawei_ont(const sdk::equipment_target& target,
                          const ont_location& location,

@@ -4,7 +4,6 @@
 
 #include "ont_location.hpp"
 #include "ont_reading.hpp"
-#include "snmp_session.hpp"
 #include "zte_reading.hpp"
 
 #include <functional>
@@ -12,13 +11,6 @@
 #include <string>
 
 namespace linetest::gpon {
-
-/// Checks, without I/O, that the target's credentials select SNMPv2c
-/// (`community`) or SNMPv3 USM (`user`, optional `auth_protocol` SHA or MD5 with
-/// `auth_key`, optional `priv_protocol` AES or DES with `priv_key`). Returns an
-/// operator-facing problem, or an empty string when they are usable. Never
-/// includes a secret in the text.
-std::string check_snmp_credentials(const std::map<std::string, std::string>& credentials);
 
 /// Reads the Huawei ONT object set for `location` with one SNMP GET: sysUpTime,
 /// run, config and match status, ranging distance, last down cause, ONT Tx/Rx

@@ -2,17 +2,13 @@
 
 #include <linetest/testkit/fixed_run_context.hpp>
 #include <linetest/testkit/report_assertions.hpp>
+#include <linetest/testkit/silent_udp_port.hpp>
 #include <linetest/testkit/snmpsim_agent.hpp>
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <optional>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace linetest::gpon {
 namespace {
@@ -156,31 +152,17 @@ TEST_F(GponScenarioTest, UnknownCommunityIsUnavailable) {
 }
 
 TEST_F(GponScenarioTest, PortWithoutAgentIsUnavailable) {
-    // A bound UDP socket that is never read: no agent can respond on that port.
-    int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
-    ASSERT_GE(silent, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
-
+    testkit::silent_udp_port silent;
     auto target = target_for("olt/healthy");
-    target.node = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    target.node = silent.endpoint();
     auto out = run(target);
-    ::close(silent);
     EXPECT_EQ(out.result, test_result::unavailable) << testkit::describe(out);
     EXPECT_EQ(out.code, "EQUIPMENT_UNREACHABLE");
 }
 
 TEST_F(GponScenarioTest, V3AuthPrivReadsScenario) {
     auto target = target_for("");
-    target.credentials = {{"user", v3_user.name},
-                          {"auth_protocol", "SHA"},
-                          {"auth_key", v3_user.auth_key},
-                          {"priv_protocol", "AES"},
-                          {"priv_key", v3_user.priv_key}};
+    target.credentials = testkit::usm_credentials(v3_user);
     target.attributes["snmp_context"] = "olt/dyinggasp";
     auto out = run(target);
     EXPECT_EQ(out.result, test_result::red) << testkit::describe(out);

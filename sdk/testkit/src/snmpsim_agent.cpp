@@ -180,6 +180,17 @@ snmpsim_agent::~snmpsim_agent() {
     fs::remove_all(work_dir_, ignored);
 }
 
+std::map<std::string, std::string> usm_credentials(const snmpv3_user& user) {
+    std::map<std::string, std::string> credentials = {{"user", user.name},
+                                                      {"auth_protocol", user.auth_protocol},
+                                                      {"auth_key", user.auth_key}};
+    if (!user.priv_protocol.empty()) {
+        credentials["priv_protocol"] = user.priv_protocol;
+        credentials["priv_key"] = user.priv_key;
+    }
+    return credentials;
+}
+
 std::string snmpsim_agent::endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
 
 void snmpsim_agent::start_process() {

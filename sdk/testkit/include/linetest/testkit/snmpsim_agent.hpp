@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ struct snmpv3_user {
     std::string priv_protocol;
     std::string priv_key;
 };
+
+/// The `equipment_target::credentials` that select `user` for authPriv (or
+/// authNoPriv without `priv_protocol`) in plugins built on linetest::sdk_snmp,
+/// which accept only the protocols SHA, MD5, AES and DES.
+std::map<std::string, std::string> usm_credentials(const snmpv3_user& user);
 
 /// How to start an `snmpsim_agent`.
 struct snmpsim_options {
