@@ -1,5 +1,7 @@
 #include "linetest/test_support/peer_paths.hpp"
 
+#include <gtest/gtest.h>
+
 #include "linetest/test_support/wait.hpp"
 
 #include <boost/beast/http/verb.hpp>
@@ -169,7 +171,9 @@ std::optional<std::filesystem::path> node_executable() {
     return find_in_path("nodejs");
 }
 
-std::optional<std::string> peers_unavailable_reason() {
+namespace {
+
+std::optional<std::string> find_unavailable_reason() {
     if (!node_executable()) {
         const char* configured = std::getenv("LINETEST_NODE");
         if (configured != nullptr && *configured != '\0') {
@@ -187,6 +191,19 @@ std::optional<std::string> peers_unavailable_reason() {
                peers_dir().string() + ")";
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> peers_unavailable_reason() {
+    auto reason = find_unavailable_reason();
+    // In CI the setup script must have installed the peers, so a missing peer is a failure
+    // there rather than a skip that would hide a broken setup.
+    const char* ci = std::getenv("CI");
+    if (reason && ci != nullptr && std::string_view(ci) == "true") {
+        ADD_FAILURE() << "CI=true but the Node test peers are unavailable: " << *reason;
+    }
+    return reason;
 }
 
 std::string oauth_server::client_credentials_token(const std::string& client_id,

@@ -24,6 +24,8 @@ std::optional<std::filesystem::path> node_executable();
 /// Returns why the Node peers cannot run (no node, or no node_modules because
 /// scripts/setup.sh has not been run), or std::nullopt when they can. Meant for GTEST_SKIP in
 /// tests that need a peer: `if (auto why = peers_unavailable_reason()) GTEST_SKIP() << *why;`.
+/// With the environment variable CI=true it also records a test failure, so that CI cannot
+/// pass on skipped peer tests.
 std::optional<std::string> peers_unavailable_reason();
 
 /// Settings for `start_oauth_server`; each maps to an option of tests/peers/oauth_server.mjs.
