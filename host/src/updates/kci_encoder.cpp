@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <limits>
 #include <regex>
 #include <utility>
 
@@ -369,9 +370,12 @@ std::vector<std::string> validate_kci(const nlohmann::json& body) {
         problems.push_back("id: must be a UUID, got '" + *id + "'");
     }
     const auto sequence = body.find("sequenceNumber");
+    // Capped at INT_MAX because decode_kci and kci_record hold it in an int.
     if (sequence == body.end() || !sequence->is_number_integer() ||
-        sequence->get<std::int64_t>() < 1) {
-        problems.push_back("sequenceNumber: must be an integer from 1");
+        sequence->get<std::int64_t>() < 1 ||
+        sequence->get<std::int64_t>() > std::numeric_limits<int>::max()) {
+        problems.push_back("sequenceNumber: must be an integer from 1 to " +
+                           std::to_string(std::numeric_limits<int>::max()));
     }
     check.date_time(body, "", "issuedOn", true);
     check.one_of(body, "", "reasonCode", {"COMMITTED", "UPDATE"}, true);
