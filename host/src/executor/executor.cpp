@@ -88,6 +88,8 @@ executor_config parse_executor_config(const nlohmann::json& section) {
         reader.fail("on_restart", "must be \"rerun\" or \"fail\", got \"" + policy + "\"");
     }
     config.max_run_attempts = static_cast<int>(reader.integer_or("max_run_attempts", 3, 1, 100));
+    config.max_runs_per_device =
+        static_cast<std::size_t>(reader.integer_or("max_runs_per_device", 4, 1, 1000));
     reader.reject_unknown_keys();
     return config;
 }
@@ -144,6 +146,30 @@ std::size_t executor::queued() const {
 
 std::size_t executor::running() const {
     return busy_workers_.load();
+}
+
+std::size_t executor::peak_runs_per_device_for_test() const {
+    const std::lock_guard lock(mutex_);
+    return peak_device_runs_;
+}
+
+bool executor::acquire_device(const std::string& device) {
+    const std::lock_guard lock(mutex_);
+    auto& runs = device_runs_[device];
+    if (runs >= config_.max_runs_per_device) {
+        return false;
+    }
+    ++runs;
+    peak_device_runs_ = std::max(peak_device_runs_, runs);
+    return true;
+}
+
+void executor::release_device(const std::string& device) {
+    const std::lock_guard lock(mutex_);
+    const auto found = device_runs_.find(device);
+    if (found != device_runs_.end() && --found->second == 0) {
+        device_runs_.erase(found);
+    }
 }
 
 void executor::recover() {
@@ -210,25 +236,58 @@ void executor::work() {
             queue_.pop_front();
             ++busy_workers_;
         }
+        bool ran = true;
         try {
-            run_test(test_id);
+            ran = run_test(test_id);
         } catch (const std::exception& e) {
             // The test stays in its stored state and is picked up at the next start.
             core::logger("executor")->error("test run failed and stays stored for recovery: {} test_id={}",
                                             e.what(), test_id);
         }
         --busy_workers_;
+        if (!ran) {
+            // The device is busy: queue the test again behind the others and pause briefly,
+            // so a queue holding only that device's tests does not spin.
+            std::unique_lock lock(mutex_);
+            queue_.push_back(test_id);
+            work_ready_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stopping_; });
+        }
     }
 }
 
-void executor::run_test(std::int64_t test_id) {
+bool executor::run_test(std::int64_t test_id) {
     auto log = core::logger("executor");
+    // The device slot is taken before start_run, so a deferred test does not count a run attempt.
+    std::string device;
+    if (const auto pending = store_.find_test(test_id)) {
+        if (const auto service = store_.find_service(pending->service_id)) {
+            const auto equipment = nlohmann::json::parse(service->equipment_json, nullptr, false);
+            if (equipment.is_object()) {
+                device = equipment.value("node", std::string());
+            }
+        }
+    }
+    if (!device.empty() && !acquire_device(device)) {
+        log->debug("device at its limit of {} runs; test waits in the queue test_id={} node={}",
+                   config_.max_runs_per_device, test_id, device);
+        return false;
+    }
+    const std::shared_ptr<void> device_slot(nullptr, [this, device](void*) {
+        if (!device.empty()) {
+            release_device(device);
+        }
+    });
     const auto started = store_.start_run(test_id);
     if (!started) {
         log->debug("skipping test that is finished or missing test_id={}", test_id);
-        return;
+        return true;
     }
-    const store::test_record& record = *started;
+    run_started(*started);
+    return true;
+}
+
+void executor::run_started(const store::test_record& record) {
+    auto log = core::logger("executor");
     auto instance = plugins_.find(record.plugin);
     if (!instance) {
         // A plugin reload between admission and this run removed or renamed the instance.

@@ -30,6 +30,9 @@ struct executor_config {
     std::size_t queue_capacity = 1000;  ///< Tests waiting for a worker; beyond it admission answers 503.
     resume_policy on_restart = resume_policy::rerun;
     int max_run_attempts = 3;  ///< Runs started before a resumed test is failed instead of re-run.
+    /// Tests running at once against one equipment node (the inventory's `node`), so that a
+    /// burst of tests cannot flood one OLT or DSLAM. Further tests for it wait in the queue.
+    std::size_t max_runs_per_device = 4;
 };
 
 /// Parses the `executor` config section. Throws `core::config_error` naming the key.
@@ -78,13 +81,21 @@ public:
 
     std::size_t queued() const;
     std::size_t running() const;
+    /// Highest number of runs seen at once against one device since start.
+    std::size_t peak_runs_per_device_for_test() const;
 
 private:
     struct run_state;
 
     void work();
     void watch();
-    void run_test(std::int64_t test_id);
+    /// Runs one test. Returns false, without starting it, when its device is at its limit.
+    bool run_test(std::int64_t test_id);
+    /// Runs a test that `start_run` has moved to RUNNING, and finishes it.
+    void run_started(const store::test_record& record);
+    /// Takes a run slot of `device`; false when it has `max_runs_per_device` runs already.
+    bool acquire_device(const std::string& device);
+    void release_device(const std::string& device);
     void finish(const store::test_record& record, const sdk::report& report, const char* why);
 
     executor_config config_;
@@ -101,6 +112,8 @@ private:
     std::map<std::int64_t, std::shared_ptr<run_state>> in_flight_;
     bool stopping_ = false;
     std::atomic<std::size_t> busy_workers_{0};
+    std::map<std::string, std::size_t> device_runs_;  ///< Runs in progress per node; under `mutex_`.
+    std::size_t peak_device_runs_ = 0;                 ///< Highest value seen in `device_runs_`.
     std::vector<std::thread> workers_;
     std::thread watchdog_;
 };

@@ -232,6 +232,34 @@ TEST_F(ExecutorTest, CapacityFollowsQueueBound) {
     EXPECT_FALSE(executor_->has_capacity());
 }
 
+TEST_F(ExecutorTest, DeviceLimitSerialisesRunsOnOneNode) {
+    executor_config config;
+    config.max_runs_per_device = 1;
+    start("hangs_in_run", config, 5s, nlohmann::json{{"hang_ms", 200}});
+    insert(20);
+    insert(21);
+    executor_->submit(20);
+    executor_->submit(21);
+    EXPECT_EQ(wait_finished(20).state, store::test_state::completed);
+    EXPECT_EQ(wait_finished(21).state, store::test_state::completed);
+    EXPECT_EQ(executor_->peak_runs_per_device_for_test(), 1u);
+    // Waiting for the device does not count as a run attempt.
+    EXPECT_EQ(store_->find_test(21)->run_attempts, 1);
+}
+
+TEST_F(ExecutorTest, DeviceLimitAllowsConfiguredParallelRuns) {
+    executor_config config;
+    config.max_runs_per_device = 2;
+    start("hangs_in_run", config, 5s, nlohmann::json{{"hang_ms", 300}});
+    insert(22);
+    insert(23);
+    executor_->submit(22);
+    executor_->submit(23);
+    wait_finished(22);
+    wait_finished(23);
+    EXPECT_EQ(executor_->peak_runs_per_device_for_test(), 2u);
+}
+
 TEST_F(ExecutorTest, ParsesConfigAndNamesBadKey) {
     try {
         parse_executor_config(nlohmann::json::parse(R"({"on_restart": "retry"})"));
