@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures linetestd on 127.0.0.1: POST /service-tests (authenticated, validated, stored with
-# an fsync, 201) against GET /health/live on the same daemon, with the same client, in the same
-# run, so the ratio shows what the service-test path costs over a bare HTTP round trip. Then
-# measures end to end: from the first POST until every result KCI is at the gateway stand-in.
+# an fsync, 201) against GET /health/live on the same daemon, with the same client and in the
+# same run. The ratio shows what the service-test path costs over a bare HTTP round trip.
+# Then it measures end to end, from the first POST until every result KCI is at the gateway
+# stand-in.
 #
 # usage: bench/run.sh [--requests N] [--connections C] [--max-seconds S]
 # Bounded: each phase stops after N requests or S seconds, whichever comes first.
