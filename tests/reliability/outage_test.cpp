@@ -2,7 +2,8 @@
 // to fail its KCI endpoint or its token endpoint for a while; KCIs must wait in the outbox
 // (visible as linetest_outbox_pending > 0), then be delivered in per-test order, leaving the
 // outbox empty. A 422 parks a KCI as a dead letter, which the operator commands list and
-// resend. An OLT with no agent ends the test in a result KCI without hanging the worker.
+// resend. An OLT with no agent, and one that answers after the plugin's SNMP timeout, end the
+// test in an UNAVAILABLE or FAILED result KCI without hanging the worker.
 
 #include "daemon_fixture.hpp"
 
@@ -319,6 +320,49 @@ TEST_F(OutageTest, SilentOltReportsUnavailable) {
     EXPECT_TRUE(log_has_line(daemon->daemon_log(),
                              {"test ended", "code=EQUIPMENT_UNREACHABLE", "test_id=8431"}))
         << daemon->daemon_log_tail(30);
+}
+
+TEST(EquipmentFaultTest, SlowOltReportsUnavailable) {
+    if (const auto why = integration::skip_reason()) {
+        GTEST_SKIP() << *why;
+    }
+    integration::daemon_fixture_options options;
+    options.with_slow_agent = true;
+    daemon_fixture daemon(options);
+    // The slow agent holds its answer for 3 s; a 1 s SNMP timeout on its plugin instance
+    // turns it into a slow OLT that the plugin gives up on.
+    daemon.kill_daemon_hard();
+    const auto file = daemon.work_dir() / "linetestd.json";
+    auto config = json::parse(std::ifstream(file));
+    for (auto& instance : config["plugins"]["instances"]) {
+        if (instance.value("name", "") == "gpon-slow") {
+            instance["config"]["timeout_ms"] = 1000;
+        }
+    }
+    std::ofstream(file, std::ios::trunc) << config.dump(2);
+    daemon.restart_daemon();
+
+    const auto accepted = daemon.post_test(daemon_fixture::test_body(8451, scenario::slow));
+    ASSERT_EQ(accepted.status, 201u) << accepted.body;
+    std::optional<json> result;
+    ASSERT_TRUE(test_support::poll_until(
+        [&] {
+            for (const auto& attempt : daemon.kcis_for(8451)) {
+                if (attempt.value("status", 0) == 204 &&
+                    attempt["body"]["serviceTest"].value("status", "") == "COMPLETED") {
+                    result = attempt;
+                    return true;
+                }
+            }
+            return false;
+        },
+        kci_timeout))
+        << daemon.kcis_for(8451).dump() << daemon.daemon_log_tail(30);
+    const auto outcome = (*result)["body"]["serviceTest"]["result"]["testOutcome"];
+    const auto test_result = outcome.value("testResult", "");
+    EXPECT_TRUE(test_result == "UNAVAILABLE" || test_result == "FAILED") << outcome.dump();
+    EXPECT_TRUE(log_has_line(daemon.daemon_log(), {"test ended", "test_id=8451"}))
+        << daemon.daemon_log_tail(30);
 }
 
 }  // namespace
