@@ -2,8 +2,8 @@
 // to fail its KCI endpoint or its token endpoint for a while; KCIs must wait in the outbox
 // (visible as linetest_outbox_pending > 0), then be delivered in per-test order, leaving the
 // outbox empty. A 422 parks a KCI as a dead letter, which the operator commands list and
-// resend. An OLT with no agent, and one that answers after the plugin's SNMP timeout, end the
-// test in an UNAVAILABLE or FAILED result KCI without hanging the worker.
+// resend. An OLT with no agent, and one that responds after the plugin's SNMP timeout, end
+// the test in an UNAVAILABLE or FAILED result KCI without hanging the worker.
 
 #include "daemon_fixture.hpp"
 
@@ -329,8 +329,8 @@ TEST(EquipmentFaultTest, SlowOltReportsUnavailable) {
     integration::daemon_fixture_options options;
     options.with_slow_agent = true;
     daemon_fixture daemon(options);
-    // The slow agent holds its answer for 3 s; a 1 s SNMP timeout on its plugin instance
-    // turns it into a slow OLT that the plugin gives up on.
+    // The slow agent delays its response by 3 s, so a 1 s SNMP timeout on its plugin instance
+    // makes the plugin give up on it.
     daemon.kill_daemon_hard();
     const auto file = daemon.work_dir() / "linetestd.json";
     auto config = json::parse(std::ifstream(file));
