@@ -29,6 +29,19 @@ if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(service_test_request jwt_verifier daemon_config kci_decoder)
 fi
 
+# The fuzz build needs clang and libFuzzer's runtime, which the CI setup does not install.
+if ! command -v clang++-14 >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null |
+        grep -q "install ok installed"; then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "fuzz.sh: clang-14 or libclang-rt-14-dev is missing; run" \
+            "'sudo apt-get install clang-14 libclang-rt-14-dev'" >&2
+        exit 1
+    fi
+    echo "fuzz.sh: installing clang-14 and libclang-rt-14-dev"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        clang-14 libclang-rt-14-dev
+fi
+
 sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
 if [[ ! -f "${build_dir}/CMakeCache.txt" ]]; then
     launcher=()
