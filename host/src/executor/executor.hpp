@@ -47,7 +47,7 @@ using result_kci_builder = std::function<store::kci_record(
 ///
 /// Each run gets the plugin instance's deadline. A watchdog thread finishes a
 /// test as FAILED (`TEST_TIMED_OUT`) once its deadline passes and sets the
-/// run's cancellation flag; whatever the plugin returns afterwards is dropped,
+/// run's cancellation flag. Whatever the plugin returns afterwards is dropped,
 /// because the store finishes a test only once. A plugin exception or an
 /// invalid report also ends the test as FAILED, and every finish writes the
 /// result and its KCI in one transaction.

@@ -55,8 +55,8 @@ enum class delivery_state { pending, delivered, dead };
 
 std::string_view to_string(delivery_state state) noexcept;
 
-/// One KCI in the outbox. Retries resend exactly `body`, so the gateway sees the
-/// same KCI id and sequence number on every attempt.
+/// One KCI in the outbox. Retries resend exactly `body`, so the gateway receives
+/// the same KCI id and sequence number on every attempt.
 struct kci_record {
     std::int64_t row_id = 0;  ///< Assigned by the store.
     std::int64_t test_id = 0;
@@ -78,7 +78,7 @@ struct outbox_stats {
 };
 
 /// Raised when the database cannot be used (I/O error, full disk, corruption,
-/// locked past the busy timeout). The request in progress answers 503.
+/// locked past the busy timeout). The request in progress gets a 503.
 class store_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -26,7 +26,7 @@ struct service_test_request {
     std::vector<characteristic> characteristics;
 };
 
-/// Where the service lives on the network, resolved from the inventory.
+/// Location of the service on the network, resolved from the inventory.
 ///
 /// `attributes` carries the equipment-specific location, for example
 /// `port_if_index` and `ont_id` for a GPON line or `if_index` for a DSL port.
@@ -57,7 +57,7 @@ struct measurement {
     std::string rule_severity;    ///< `WARNING` when `rule_violation` is set.
 };
 
-/// What `plugin::run` returns.
+/// Result of `plugin::run`.
 struct report {
     test_result result = test_result::invalid;
     /// Our diagnostic code, for example `SERVICE_OK` or `CPE_POWERED_OFF`. The
