@@ -6,13 +6,22 @@ function(linetest_set_warnings target)
         -Wno-sign-conversion -Werror=return-type)
 endfunction()
 
+# A static library built with a sanitizer needs that sanitizer's runtime in
+# whatever links it, including an installed SDK library linked by an
+# out-of-tree plugin, so static libraries pass the link option on.
 function(linetest_set_sanitizers target)
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "STATIC_LIBRARY")
+        set(link_scope PUBLIC)
+    else()
+        set(link_scope PRIVATE)
+    endif()
     if(LINETEST_SANITIZE STREQUAL "address")
         target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
-        target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+        target_link_options(${target} ${link_scope} -fsanitize=address,undefined)
     elseif(LINETEST_SANITIZE STREQUAL "thread")
         target_compile_options(${target} PRIVATE -fsanitize=thread)
-        target_link_options(${target} PRIVATE -fsanitize=thread)
+        target_link_options(${target} ${link_scope} -fsanitize=thread)
     elseif(NOT LINETEST_SANITIZE STREQUAL "")
         message(FATAL_ERROR "LINETEST_SANITIZE='${LINETEST_SANITIZE}' is not supported; "
             "use address, thread or leave it empty")
