@@ -43,6 +43,15 @@ constexpr milliseconds read_timeout{2000};
 // 1500 and 5000 requests on a 2-core Debian 12 machine (RelWithDebInfo). The bound leaves room
 // for allocator slack and fails on a leak of about 10 KiB per request.
 constexpr std::int64_t rss_bound_kib = 64 * 1024;
+// Under AddressSanitizer (this test and the daemon are built alike) the daemon starts above
+// 300 MiB and freed memory stays in ASan's quarantine, so RSS does not show a leak there.
+// LeakSanitizer checks the daemon when it stops instead, and scripts/sanitize.sh fails on
+// the report it writes.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_bound_applies = false;
+#else
+constexpr bool rss_bound_applies = true;
+#endif
 constexpr int flood_requests = 5000;
 constexpr seconds flood_budget{40};
 
@@ -289,7 +298,11 @@ TEST_F(OverloadTest, BoundedFloodKeepsRssUnderBound) {
     EXPECT_GT(sent, 0);
     EXPECT_EQ(bad_status, 0);
     EXPECT_EQ(failed, 0);
-    EXPECT_LT(peak, rss_bound_kib);
+    if (rss_bound_applies) {
+        EXPECT_LT(peak, rss_bound_kib);
+    } else {
+        std::cout << "flood: RSS bound not checked in an AddressSanitizer build\n";
+    }
     EXPECT_TRUE(daemon_is_live());
 }
 
