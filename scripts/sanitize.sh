@@ -3,8 +3,10 @@
 #   address: every test (unit and integration) built with ASan+UBSan (-DLINETEST_SANITIZE=address)
 #   thread:  the executor, store and updates (outbox dispatcher) tests under TSan
 #            (-DLINETEST_SANITIZE=thread)
-# Every sanitizer report fails the test that produced it (halt_on_error / exitcode), so the
-# CTest summary is the result. Prints the duration of each phase.
+# Every sanitizer report fails the test that produced it (halt_on_error / exitcode). Reports
+# also go to files under <build dir>/sanitizer-reports (log_path), which catches the processes
+# a test starts and does not check the exit code of, such as linetestd reporting a leak when it
+# stops; any file there fails the run and is printed. Prints the duration of each phase.
 #
 # usage: scripts/sanitize.sh [address|thread|all] [ctest arguments...]
 # Environment: LINETEST_SANITIZE_BUILD_ROOT (default the repository root); build dirs are
@@ -36,15 +38,40 @@ configure() {
 }
 
 status=0
+
+# Runs ctest with sanitizer reports written under $1/sanitizer-reports, then fails on any
+# report found there.
+run_ctest() {
+    local dir="$1"
+    shift
+    local reports="${dir}/sanitizer-reports"
+    rm -rf "${reports}"
+    mkdir -p "${reports}"
+    local result=0
+    ctest --test-dir "${dir}" --output-on-failure \
+        --timeout 900 "$@" || result=1
+    local found
+    found="$(find "${reports}" -type f | sort)"
+    if [[ -n "${found}" ]]; then
+        echo "sanitize.sh: sanitizer reports written by processes under test:" >&2
+        while IFS= read -r file; do
+            echo "== ${file}" >&2
+            cat "${file}" >&2
+        done <<<"${found}"
+        result=1
+    fi
+    return "${result}"
+}
 if [[ "${mode}" == "address" || "${mode}" == "all" ]]; then
     dir="${root}/build-asan"
     started=$(date +%s)
     configure "${dir}" address
     cmake --build "${dir}" -j"${jobs}"
     # detect_leaks stays on: a leak fails the test like any other report.
-    ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1" \
-    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-        ctest --test-dir "${dir}" --output-on-failure --timeout 900 "$@" || status=1
+    reports="${dir}/sanitizer-reports/report"
+    ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:log_path=${reports}" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=${reports}" \
+        run_ctest "${dir}" "$@" || status=1
     echo "sanitize.sh: address: $(( $(date +%s) - started )) s, status so far ${status}"
 fi
 if [[ "${mode}" == "thread" || "${mode}" == "all" ]]; then
@@ -53,8 +80,9 @@ if [[ "${mode}" == "thread" || "${mode}" == "all" ]]; then
     configure "${dir}" thread
     targets=(executor_unit_tests store_unit_tests updates_unit_tests updates_gateway_tests)
     cmake --build "${dir}" -j"${jobs}" --target "${targets[@]}"
-    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
-        ctest --test-dir "${dir}" --output-on-failure --timeout 900 \
+    reports="${dir}/sanitizer-reports/report"
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=${reports}" \
+        run_ctest "${dir}" \
         -R '^(executor_unit_tests|store_unit_tests|updates_unit_tests|updates_gateway_tests)$' \
         "$@" || status=1
     echo "sanitize.sh: thread: $(( $(date +%s) - started )) s, status so far ${status}"
