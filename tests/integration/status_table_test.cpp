@@ -5,10 +5,13 @@
 
 #include <boost/beast/http/verb.hpp>
 #include <iostream>
+#include <latch>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "daemon_fixture.hpp"
 
@@ -195,6 +198,43 @@ TEST_F(StatusTableTest, SecondActiveTestReturns422) {
     // Let the first test finish, so the suite's daemon stops with nothing in flight.
     EXPECT_TRUE(daemon->wait_for_completed_kci(1011, kci_timeout))
         << "no COMPLETED KCI for test 1011";
+}
+
+// Requests for one service racing each other: the one-active-test check and the insert are one
+// transaction, so exactly one gets its 201 however the requests interleave.
+TEST_F(StatusTableTest, RacingTestsForOneServiceAcceptOne) {
+    constexpr int requests = 8;
+    constexpr std::int64_t first_id = 1020;
+    daemon->token();  // fetched once here, before the threads share it
+    std::vector<http_response> responses(requests);
+    {
+        std::latch start(requests);
+        std::vector<std::jthread> threads;
+        for (int i = 0; i < requests; ++i) {
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                responses[i] =
+                    daemon->post_test(daemon_fixture::test_body(first_id + i, scenario::slow));
+            });
+        }
+    }
+
+    std::optional<std::int64_t> accepted;
+    int rejected = 0;
+    for (int i = 0; i < requests; ++i) {
+        if (responses[i].status == 201u) {
+            EXPECT_FALSE(accepted) << "tests " << *accepted << " and " << first_id + i
+                                   << " both accepted for one service";
+            accepted = first_id + i;
+        } else {
+            expect_error(responses[i], 422, "INVALID_REQUEST", "already running");
+            ++rejected;
+        }
+    }
+    ASSERT_TRUE(accepted) << "no request was accepted";
+    EXPECT_EQ(rejected, requests - 1);
+    EXPECT_TRUE(daemon->wait_for_completed_kci(*accepted, kci_timeout))
+        << "no COMPLETED KCI for test " << *accepted;
 }
 
 // An expired token needs an OAuth2 server that issues only expired tokens, hence a daemon of

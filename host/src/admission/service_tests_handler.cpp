@@ -254,11 +254,14 @@ http::response service_tests_handler::create_service_test(const http::request& r
             return log.reject(failure_kind::invalid_request, reasons,
                               "plugin " + instance->config().name + " rejected the request");
         }
-        if (const auto active = deps_.store.find_active_test(test.service_id)) {
+        const auto service_busy = [&](const store::test_record& active) {
             return log.reject(failure_kind::invalid_request,
                               {"A service test is already running for service " +
                                test.service_id},
-                              "active test_id=" + std::to_string(active->id));
+                              "active test_id=" + std::to_string(active.id));
+        };
+        if (const auto active = deps_.store.find_active_test(test.service_id)) {
+            return service_busy(*active);
         }
         if (!deps_.executor.has_capacity()) {
             return log.reject(failure_kind::unavailable, {}, "executor queue is full");
@@ -288,6 +291,10 @@ http::response service_tests_handler::create_service_test(const http::request& r
         const auto inserted = deps_.store.insert_test(record, kcis);
         if (inserted.status == store::store::insert_status::duplicate) {
             return replay(inserted.record);
+        }
+        if (inserted.status == store::store::insert_status::service_busy) {
+            // Another request for the service was stored between the check above and this insert.
+            return service_busy(inserted.record);
         }
         log.supplier_reference = record.supplier_reference;
         if (!kcis.empty() && deps_.on_kci_written) {

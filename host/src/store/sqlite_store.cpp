@@ -249,6 +249,14 @@ store::insert_result sqlite_store::insert_test(const test_record& record,
         return {insert_status::duplicate, std::move(*existing)};
     }
 
+    // The check skips the row just written, so it finds only an earlier active test.
+    if (auto active = find_active_test_locked(record.service_id, record.id)) {
+        core::logger("store")->debug("service has an active test service_id={} active_test_id={} "
+                                     "test_id={} request_id={}",
+                                     record.service_id, active->id, record.id, record.request_id);
+        return {insert_status::service_busy, std::move(*active)};
+    }
+
     for (const auto& kci : kcis) {
         insert_kci_locked(record.id, kci, now);
     }
@@ -276,12 +284,20 @@ std::optional<test_record> sqlite_store::find_test_locked(std::int64_t id) {
 
 std::optional<test_record> sqlite_store::find_active_test(std::string_view service_id) {
     const std::lock_guard lock(mutex_);
+    return find_active_test_locked(service_id, std::nullopt);
+}
+
+std::optional<test_record> sqlite_store::find_active_test_locked(
+    std::string_view service_id, std::optional<std::int64_t> excluded_id) {
     static const std::string sql = fmt::format(
         "SELECT {} FROM tests WHERE service_id = ?1 AND state IN ('accepted', 'running') "
-        "ORDER BY accepted_at DESC, id DESC LIMIT 1",
+        "AND (?2 IS NULL OR id <> ?2) ORDER BY accepted_at DESC, id DESC LIMIT 1",
         test_columns);
     auto statement = connection_.prepare(sql, "finding active test");
     statement.bind(1, service_id);
+    if (excluded_id) {
+        statement.bind(2, *excluded_id);
+    }
     if (!statement.step()) {
         return std::nullopt;
     }

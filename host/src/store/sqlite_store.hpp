@@ -86,6 +86,8 @@ private:
     int read_schema_version();
 
     std::optional<test_record> find_test_locked(std::int64_t id);
+    std::optional<test_record> find_active_test_locked(std::string_view service_id,
+                                                       std::optional<std::int64_t> excluded_id);
     void insert_kci_locked(std::int64_t test_id, const kci_record& kci, clock::time_point now);
     test_record read_test(sqlite_statement& statement);
     kci_record read_kci(sqlite_statement& statement);

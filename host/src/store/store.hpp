@@ -98,14 +98,19 @@ public:
     virtual void replace_services(const std::vector<service_record>& services) = 0;
     virtual std::optional<service_record> find_service(std::string_view service_id) = 0;
 
-    enum class insert_status { inserted, duplicate };
+    enum class insert_status { inserted, duplicate, service_busy };
     struct insert_result {
         insert_status status;
-        test_record record;  ///< The stored record: `record` as written, or the earlier one.
+        /// `record` as written; for `duplicate` the earlier test with that id; for
+        /// `service_busy` the service's active test.
+        test_record record;
     };
 
     /// Stores a new test with the KCIs it owes now (none, or an acceptance KCI).
-    /// When a test with the same id exists, writes nothing and returns it as a duplicate.
+    /// Writes nothing and returns the existing test when a test with the same id
+    /// exists (`duplicate`), or else when the service has an ACCEPTED or RUNNING
+    /// test (`service_busy`). Both checks and the write are one transaction, so
+    /// concurrent callers cannot start two tests on one service.
     virtual insert_result insert_test(const test_record& record,
                                       const std::vector<kci_record>& kcis) = 0;
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 namespace linetest::executor {
 namespace {
@@ -25,12 +26,6 @@ protected:
                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::remove_all(directory_);
         store_ = store::sqlite_store::open(directory_ / "linetest.db");
-        store::service_record service;
-        service.service_id = "SVC-1";
-        service.tenant = "TENANT";
-        service.specification_id = "spec";
-        service.equipment_json = R"({"node":"127.0.0.1","profile":"fixture","attributes":{}})";
-        store_->replace_services({service});
     }
 
     void TearDown() override {
@@ -72,12 +67,22 @@ protected:
         return kci;
     }
 
+    /// Stores test `id` on a service of its own (a service has one active test at a
+    /// time), every service on the same device, node 127.0.0.1.
     store::test_record insert(std::int64_t id) {
+        store::service_record service;
+        service.service_id = "SVC-" + std::to_string(id);
+        service.tenant = "TENANT";
+        service.specification_id = "spec";
+        service.equipment_json = R"({"node":"127.0.0.1","profile":"fixture","attributes":{}})";
+        services_.push_back(service);
+        store_->replace_services(services_);
+
         store::test_record record;
         record.id = id;
         record.supplier_reference = "LT-" + std::to_string(id);
         record.tenant = "TENANT";
-        record.service_id = "SVC-1";
+        record.service_id = "SVC-" + std::to_string(id);
         record.specification_id = "spec";
         record.problem_type = "OUTAGE";
         record.fingerprint = std::to_string(id);
@@ -113,6 +118,7 @@ protected:
 
     std::filesystem::path directory_;
     std::unique_ptr<store::sqlite_store> store_;
+    std::vector<store::service_record> services_;
     inventory::credential_sets credentials_;
     std::unique_ptr<plugins::plugin_host> plugins_;
     std::unique_ptr<executor> executor_;

@@ -64,14 +64,15 @@ protected:
         return sqlite_store::open(database_path(), options);
     }
 
-    test_record make_test(std::int64_t id, const std::string& service_id = "svc-1") const {
+    test_record make_test(std::int64_t id, std::string service_id = {}) const {
         test_record record;
         record.id = id;
         record.supplier_reference = "LT-" + std::to_string(id);
         record.tenant = "tenant-a";
         record.request_id = "req-" + std::to_string(id);
         record.conversation_id = "conv-" + std::to_string(id);
-        record.service_id = service_id;
+        // One service per test unless given: a service has one active test at a time.
+        record.service_id = service_id.empty() ? "svc-" + std::to_string(id) : service_id;
         record.specification_id = "spec-gpon";
         record.specification_name = "GPON line test";
         record.problem_type = "NO_SERVICE";
@@ -236,6 +237,55 @@ TEST_F(SqliteStoreTest, ConcurrentInsertsOnSharedStore) {
                          (results[1].status == store::insert_status::inserted ? 1 : 0);
     EXPECT_EQ(inserted, 1);
     EXPECT_EQ(store->kcis_for_test(42).size(), 1U);
+}
+
+TEST_F(SqliteStoreTest, SecondActiveTestIsRejected) {
+    auto store = open_store();
+    store->insert_test(make_test(1, "svc-shared"), {});
+
+    const auto busy = store->insert_test(make_test(2, "svc-shared"), {make_kci(2, 1, now_)});
+
+    EXPECT_EQ(busy.status, store::insert_status::service_busy);
+    EXPECT_EQ(busy.record.id, 1);
+    EXPECT_FALSE(store->find_test(2).has_value());
+    EXPECT_TRUE(store->kcis_for_test(2).empty());
+}
+
+TEST_F(SqliteStoreTest, FinishedTestFreesService) {
+    auto store = open_store();
+    store->insert_test(make_test(1, "svc-shared"), {});
+    ASSERT_TRUE(store->finish_test(1, test_state::completed, "{}", make_kci(1, 1, now_)));
+
+    EXPECT_EQ(store->insert_test(make_test(2, "svc-shared"), {}).status,
+              store::insert_status::inserted);
+}
+
+// Two stores on one file, as in ConcurrentInsertsOfSameIdInsertOnce: the
+// check for an active test must hold across connections, not only one mutex.
+TEST_F(SqliteStoreTest, RacingInsertsStartOneTest) {
+    auto first_store = open_store();
+    auto second_store = open_store();
+    constexpr int rounds = 20;
+    for (int round = 1; round <= rounds; ++round) {
+        const auto service = "svc-round-" + std::to_string(round);
+        std::latch start(2);
+        store::insert_result results[2]{};
+        auto insert = [&](sqlite_store& target, int index) {
+            start.arrive_and_wait();
+            results[index] = target.insert_test(make_test(round * 10 + index, service), {});
+        };
+        std::thread first(insert, std::ref(*first_store), 0);
+        std::thread second(insert, std::ref(*second_store), 1);
+        first.join();
+        second.join();
+
+        const auto count = [&](store::insert_status status) {
+            return (results[0].status == status ? 1 : 0) + (results[1].status == status ? 1 : 0);
+        };
+        EXPECT_EQ(count(store::insert_status::inserted), 1) << "round " << round;
+        EXPECT_EQ(count(store::insert_status::service_busy), 1) << "round " << round;
+        EXPECT_EQ(results[0].record.id, results[1].record.id) << "round " << round;
+    }
 }
 
 TEST_F(SqliteStoreTest, StartRunCountsAttempts) {
