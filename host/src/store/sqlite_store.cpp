@@ -73,6 +73,7 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& pa
 
 sqlite_store::sqlite_store(const std::filesystem::path& path, const sqlite_options& options)
     : now_(options.now),
+      before_commit_(options.before_commit),
       connection_(path) {
     configure(options);
     migrate();
@@ -199,20 +200,27 @@ store::insert_result sqlite_store::insert_test(const test_record& record,
         }
     }
 
-    const std::lock_guard lock(mutex_);
-    const auto now = now_();
-    const auto accepted_at = record.accepted_at == clock::time_point{} ? now : record.accepted_at;
-    const auto updated_at =
-        record.updated_at == clock::time_point{} ? accepted_at : record.updated_at;
+    // The checks and the insert run in one transaction, which holds the write
+    // lock from BEGIN IMMEDIATE, so they are atomic across threads and processes.
+    insert_result result{insert_status::inserted, {}};
+    write([&] {
+        if (auto existing = find_test_locked(record.id)) {
+            result = {insert_status::duplicate, std::move(*existing)};
+            return;
+        }
+        if (auto active = find_active_test_locked(record.service_id)) {
+            result = {insert_status::service_busy, std::move(*active)};
+            return;
+        }
 
-    sqlite_transaction transaction(connection_, fmt::format("inserting test {}", record.id));
-    {
-        // ON CONFLICT on the primary key alone, so that any other constraint
-        // violation still fails loudly. The write lock taken at BEGIN IMMEDIATE
-        // makes the insert-or-skip atomic across threads and processes.
+        const auto now = now_();
+        const auto accepted_at =
+            record.accepted_at == clock::time_point{} ? now : record.accepted_at;
+        const auto updated_at =
+            record.updated_at == clock::time_point{} ? accepted_at : record.updated_at;
         static const std::string sql = fmt::format(
             "INSERT INTO tests ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-            "?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO NOTHING",
+            "?13, ?14, ?15, ?16, ?17, ?18)",
             test_columns);
         auto statement = connection_.prepare(sql, fmt::format("inserting test {}", record.id));
         statement.bind(1, record.id)
@@ -234,37 +242,101 @@ store::insert_result sqlite_store::insert_test(const test_record& record,
             .bind(17, to_milliseconds(updated_at))
             .bind(18, record.result_json);
         statement.run();
-    }
-
-    if (connection_.changes() == 0) {
-        auto existing = find_test_locked(record.id);
-        if (!existing) {
-            throw store_error(fmt::format(
-                "inserting test {} failed on database {}: the insert was skipped but no test "
-                "with that id exists",
-                record.id, path().string()));
+        for (const auto& kci : kcis) {
+            insert_kci_locked(record.id, kci, now);
         }
+        result.record = std::move(*find_test_locked(record.id));
+    });
+
+    switch (result.status) {
+    case insert_status::inserted:
+        core::logger("store")->debug("test stored kcis={} test_id={} request_id={}", kcis.size(),
+                                     record.id, record.request_id);
+        break;
+    case insert_status::duplicate:
         core::logger("store")->debug("test exists already test_id={} request_id={}", record.id,
                                      record.request_id);
-        return {insert_status::duplicate, std::move(*existing)};
+        break;
+    case insert_status::service_busy:
+        core::logger("store")->debug(
+            "service has an active test service_id={} active_test_id={} test_id={} "
+            "request_id={}",
+            record.service_id, result.record.id, record.id, record.request_id);
+        break;
     }
+    return result;
+}
 
-    // The check skips the row just written, so it finds only an earlier active test.
-    if (auto active = find_active_test_locked(record.service_id, record.id)) {
-        core::logger("store")->debug("service has an active test service_id={} active_test_id={} "
-                                     "test_id={} request_id={}",
-                                     record.service_id, active->id, record.id, record.request_id);
-        return {insert_status::service_busy, std::move(*active)};
+void sqlite_store::write(const std::function<void()>& apply) {
+    queued_write entry{&apply, nullptr, false};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&entry);
+    while (!entry.done) {
+        if (committing_) {
+            group_committed_.wait(lock);
+            continue;
+        }
+        // No commit in progress: this thread commits every queued write, its own included.
+        committing_ = true;
+        auto group = std::exchange(queue_, {});
+        lock.unlock();
+        commit_group(group);
+        lock.lock();
+        ++commits_.groups;
+        commits_.writes += group.size();
+        for (auto* queued : group) {
+            queued->done = true;
+        }
+        committing_ = false;
+        group_committed_.notify_all();
     }
+    if (entry.error) {
+        std::rethrow_exception(entry.error);
+    }
+}
 
-    for (const auto& kci : kcis) {
-        insert_kci_locked(record.id, kci, now);
+void sqlite_store::commit_group(const std::vector<queued_write*>& group) {
+    const std::lock_guard lock(mutex_);
+    try {
+        sqlite_transaction transaction(
+            connection_, fmt::format("committing a group of {} writes", group.size()));
+        for (auto* queued : group) {
+            connection_.execute("SAVEPOINT queued_write", "starting a write");
+            try {
+                (*queued->apply)();
+            } catch (...) {
+                queued->error = std::current_exception();
+                // After SQLITE_FULL or SQLITE_IOERR SQLite has rolled back the whole
+                // transaction, so the writes before this one are gone as well.
+                if (!connection_.in_transaction()) {
+                    throw;
+                }
+                connection_.execute("ROLLBACK TO queued_write", "rolling back a failed write");
+            }
+            connection_.execute("RELEASE queued_write", "ending a write");
+        }
+        if (before_commit_) {
+            before_commit_(group.size());
+        }
+        transaction.commit();
+    } catch (...) {
+        const auto error = std::current_exception();
+        for (auto* queued : group) {
+            if (!queued->error) {
+                queued->error = error;
+            }
+        }
     }
-    auto stored = find_test_locked(record.id);
-    transaction.commit();
-    core::logger("store")->debug("test stored kcis={} test_id={} request_id={}", kcis.size(),
-                                 record.id, record.request_id);
-    return {insert_status::inserted, std::move(*stored)};
+}
+
+commit_counts sqlite_store::commits() {
+    const std::lock_guard lock(queue_mutex_);
+    return commits_;
+}
+
+std::size_t sqlite_store::queued_writes() {
+    const std::lock_guard lock(queue_mutex_);
+    return queue_.size();
 }
 
 std::optional<test_record> sqlite_store::find_test(std::int64_t id) {
@@ -284,20 +356,16 @@ std::optional<test_record> sqlite_store::find_test_locked(std::int64_t id) {
 
 std::optional<test_record> sqlite_store::find_active_test(std::string_view service_id) {
     const std::lock_guard lock(mutex_);
-    return find_active_test_locked(service_id, std::nullopt);
+    return find_active_test_locked(service_id);
 }
 
-std::optional<test_record> sqlite_store::find_active_test_locked(
-    std::string_view service_id, std::optional<std::int64_t> excluded_id) {
+std::optional<test_record> sqlite_store::find_active_test_locked(std::string_view service_id) {
     static const std::string sql = fmt::format(
         "SELECT {} FROM tests WHERE service_id = ?1 AND state IN ('accepted', 'running') "
-        "AND (?2 IS NULL OR id <> ?2) ORDER BY accepted_at DESC, id DESC LIMIT 1",
+        "ORDER BY accepted_at DESC, id DESC LIMIT 1",
         test_columns);
     auto statement = connection_.prepare(sql, "finding active test");
     statement.bind(1, service_id);
-    if (excluded_id) {
-        statement.bind(2, *excluded_id);
-    }
     if (!statement.step()) {
         return std::nullopt;
     }
@@ -318,22 +386,19 @@ std::vector<test_record> sqlite_store::find_tests(test_state state) {
 }
 
 std::optional<test_record> sqlite_store::start_run(std::int64_t id) {
-    const std::lock_guard lock(mutex_);
-    const auto operation = fmt::format("starting run of test {}", id);
-    sqlite_transaction transaction(connection_, operation);
-    {
+    std::optional<test_record> updated;
+    write([&] {
+        const auto operation = fmt::format("starting run of test {}", id);
         auto statement = connection_.prepare(
             "UPDATE tests SET state = 'running', run_attempts = run_attempts + 1, "
             "updated_at = ?2 WHERE id = ?1 AND state IN ('accepted', 'running')",
             operation);
         statement.bind(1, id).bind(2, to_milliseconds(now_()));
         statement.run();
-    }
-    if (connection_.changes() == 0) {
-        return std::nullopt;
-    }
-    auto updated = find_test_locked(id);
-    transaction.commit();
+        if (connection_.changes() > 0) {
+            updated = find_test_locked(id);
+        }
+    });
     return updated;
 }
 
@@ -347,30 +412,30 @@ bool sqlite_store::finish_test(std::int64_t id,
             to_string(final_state), id));
     }
 
-    const std::lock_guard lock(mutex_);
-    const auto operation = fmt::format("finishing test {}", id);
-    sqlite_transaction transaction(connection_, operation);
-    int kci_count = 0;
-    {
-        auto statement = connection_.prepare(
-            "SELECT kci_count FROM tests WHERE id = ?1 AND state IN ('accepted', 'running')",
-            operation);
-        statement.bind(1, id);
-        if (!statement.step()) {
-            core::logger("store")->debug("finish dropped, test missing or finished test_id={}", id);
-            return false;
+    bool finished = false;
+    write([&] {
+        const auto operation = fmt::format("finishing test {}", id);
+        int kci_count = 0;
+        {
+            auto statement = connection_.prepare(
+                "SELECT kci_count FROM tests WHERE id = ?1 AND state IN ('accepted', 'running')",
+                operation);
+            statement.bind(1, id);
+            if (!statement.step()) {
+                core::logger("store")->debug("finish dropped, test missing or finished test_id={}",
+                                             id);
+                return;
+            }
+            kci_count = statement.column_int(0);
         }
-        kci_count = statement.column_int(0);
-    }
-    if (kci.sequence_number != kci_count + 1) {
-        throw std::invalid_argument(fmt::format(
-            "invalid sequence number {} in the KCI that finishes test {}: expected {}, which is "
-            "kci_count + 1",
-            kci.sequence_number, id, kci_count + 1));
-    }
+        if (kci.sequence_number != kci_count + 1) {
+            throw std::invalid_argument(fmt::format(
+                "invalid sequence number {} in the KCI that finishes test {}: expected {}, which "
+                "is kci_count + 1",
+                kci.sequence_number, id, kci_count + 1));
+        }
 
-    const auto now = now_();
-    {
+        const auto now = now_();
         auto statement = connection_.prepare(
             "UPDATE tests SET state = ?2, result_json = ?3, kci_count = kci_count + 1, "
             "updated_at = ?4 WHERE id = ?1",
@@ -380,10 +445,10 @@ bool sqlite_store::finish_test(std::int64_t id,
             .bind(3, result_json)
             .bind(4, to_milliseconds(now));
         statement.run();
-    }
-    insert_kci_locked(id, kci, now);
-    transaction.commit();
-    return true;
+        insert_kci_locked(id, kci, now);
+        finished = true;
+    });
+    return finished;
 }
 
 void sqlite_store::insert_kci_locked(std::int64_t test_id,
@@ -436,60 +501,64 @@ std::optional<clock::time_point> sqlite_store::next_kci_due() {
 }
 
 void sqlite_store::mark_delivered(std::int64_t row_id) {
-    const std::lock_guard lock(mutex_);
-    auto statement = connection_.prepare(
-        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1 "
-        "WHERE row_id = ?1 AND state = 'pending'",
-        fmt::format("marking KCI row {} delivered", row_id));
-    statement.bind(1, row_id);
-    statement.run();
-    if (connection_.changes() == 0) {
-        core::logger("store")->warn(
-            "KCI not marked delivered, row missing or not pending "
-            "row_id={}",
-            row_id);
-    }
+    write([&] {
+        auto statement = connection_.prepare(
+            "UPDATE outbox SET state = 'delivered', attempts = attempts + 1 "
+            "WHERE row_id = ?1 AND state = 'pending'",
+            fmt::format("marking KCI row {} delivered", row_id));
+        statement.bind(1, row_id);
+        statement.run();
+        if (connection_.changes() == 0) {
+            core::logger("store")->warn(
+                "KCI not marked delivered, row missing or not pending row_id={}", row_id);
+        }
+    });
 }
 
 void sqlite_store::reschedule_kci(std::int64_t row_id,
                                   clock::time_point next_attempt_at,
                                   const std::string& error) {
-    const std::lock_guard lock(mutex_);
-    auto statement = connection_.prepare(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
-        "WHERE row_id = ?1 AND state = 'pending'",
-        fmt::format("rescheduling KCI row {}", row_id));
-    statement.bind(1, row_id).bind(2, to_milliseconds(next_attempt_at)).bind(3, error);
-    statement.run();
-    if (connection_.changes() == 0) {
-        core::logger("store")->warn("KCI not rescheduled, row missing or not pending row_id={}",
-                                    row_id);
-    }
+    write([&] {
+        auto statement = connection_.prepare(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+            "WHERE row_id = ?1 AND state = 'pending'",
+            fmt::format("rescheduling KCI row {}", row_id));
+        statement.bind(1, row_id).bind(2, to_milliseconds(next_attempt_at)).bind(3, error);
+        statement.run();
+        if (connection_.changes() == 0) {
+            core::logger("store")->warn(
+                "KCI not rescheduled, row missing or not pending row_id={}", row_id);
+        }
+    });
 }
 
 void sqlite_store::mark_dead(std::int64_t row_id, const std::string& error) {
-    const std::lock_guard lock(mutex_);
-    auto statement = connection_.prepare(
-        "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2 "
-        "WHERE row_id = ?1 AND state = 'pending'",
-        fmt::format("marking KCI row {} dead", row_id));
-    statement.bind(1, row_id).bind(2, error);
-    statement.run();
-    if (connection_.changes() == 0) {
-        core::logger("store")->warn("KCI not marked dead, row missing or not pending row_id={}",
-                                    row_id);
-    }
+    write([&] {
+        auto statement = connection_.prepare(
+            "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2 "
+            "WHERE row_id = ?1 AND state = 'pending'",
+            fmt::format("marking KCI row {} dead", row_id));
+        statement.bind(1, row_id).bind(2, error);
+        statement.run();
+        if (connection_.changes() == 0) {
+            core::logger("store")->warn("KCI not marked dead, row missing or not pending row_id={}",
+                                        row_id);
+        }
+    });
 }
 
 bool sqlite_store::requeue_dead(std::int64_t row_id) {
-    const std::lock_guard lock(mutex_);
-    auto statement = connection_.prepare(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = ?2 "
-        "WHERE row_id = ?1 AND state = 'dead'",
-        fmt::format("requeueing KCI row {}", row_id));
-    statement.bind(1, row_id).bind(2, to_milliseconds(now_()));
-    statement.run();
-    return connection_.changes() > 0;
+    bool requeued = false;
+    write([&] {
+        auto statement = connection_.prepare(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2 "
+            "WHERE row_id = ?1 AND state = 'dead'",
+            fmt::format("requeueing KCI row {}", row_id));
+        statement.bind(1, row_id).bind(2, to_milliseconds(now_()));
+        statement.run();
+        requeued = connection_.changes() > 0;
+    });
+    return requeued;
 }
 
 std::vector<kci_record> sqlite_store::dead_kcis(std::size_t limit) {

@@ -5,10 +5,14 @@
 #include "store/store.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace linetest::store {
 
@@ -18,6 +22,15 @@ struct sqlite_options {
     std::chrono::milliseconds busy_timeout{5000};
     /// Clock for `updated_at` and for the due time that `requeue_dead` sets. Tests replace it.
     std::function<clock::time_point()> now = [] { return clock::now(); };
+    /// Called with the number of writes in a group just before its COMMIT, on the
+    /// thread that commits it. Tests use it to hold a commit open.
+    std::function<void(std::size_t writes)> before_commit;
+};
+
+/// Counts of group commits since the store was opened.
+struct commit_counts {
+    std::uint64_t groups = 0;  ///< Transactions committed or attempted.
+    std::uint64_t writes = 0;  ///< Method calls that wrote, across all groups.
 };
 
 /// The `store` on one SQLite file, the embedded default.
@@ -25,6 +38,11 @@ struct sqlite_options {
 /// The file runs in WAL mode with `synchronous=FULL`, so a method that returns
 /// has its transaction on disk. A 201 sent after `insert_test` therefore
 /// survives a power cut. One connection serves all threads behind a mutex.
+///
+/// Writes are committed in groups. A write that arrives while another thread's
+/// COMMIT is in progress waits and joins the next transaction, in a savepoint
+/// of its own, so one fsync covers every write in the group and a write that
+/// throws rolls back alone. A failed COMMIT fails every write in its group.
 /// Times are stored as integer milliseconds since the Unix epoch, so records
 /// read back are truncated to the millisecond.
 ///
@@ -78,7 +96,18 @@ public:
     std::vector<kci_record> kcis_for_test(std::int64_t test_id) override;
     outbox_stats outbox() override;
 
+    commit_counts commits();
+    /// Returns the number of writes waiting for the next group.
+    std::size_t queued_writes();
+
 private:
+    /// A write waiting in `queue_`, owned by the thread that called `write`.
+    struct queued_write {
+        const std::function<void()>* apply;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
     sqlite_store(const std::filesystem::path& path, const sqlite_options& options);
 
     void configure(const sqlite_options& options);
@@ -86,15 +115,27 @@ private:
     int read_schema_version();
 
     std::optional<test_record> find_test_locked(std::int64_t id);
-    std::optional<test_record> find_active_test_locked(std::string_view service_id,
-                                                       std::optional<std::int64_t> excluded_id);
+    std::optional<test_record> find_active_test_locked(std::string_view service_id);
+
+    /// Runs `apply` in the next group transaction and returns once that group is
+    /// committed. Rethrows what `apply` threw, or the error that failed the group.
+    /// `apply` runs under `mutex_`, on this thread or on the one committing the group.
+    void write(const std::function<void()>& apply);
+    void commit_group(const std::vector<queued_write*>& group);
     void insert_kci_locked(std::int64_t test_id, const kci_record& kci, clock::time_point now);
     test_record read_test(sqlite_statement& statement);
     kci_record read_kci(sqlite_statement& statement);
 
     std::function<clock::time_point()> now_;
+    std::function<void(std::size_t)> before_commit_;
     std::mutex mutex_;
     sqlite_connection connection_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable group_committed_;
+    std::vector<queued_write*> queue_;
+    bool committing_ = false;
+    commit_counts commits_;
 };
 
 }  // namespace linetest::store

@@ -5,10 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <latch>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -285,6 +287,64 @@ TEST_F(SqliteStoreTest, RacingInsertsStartOneTest) {
         EXPECT_EQ(count(store::insert_status::inserted), 1) << "round " << round;
         EXPECT_EQ(count(store::insert_status::service_busy), 1) << "round " << round;
         EXPECT_EQ(results[0].record.id, results[1].record.id) << "round " << round;
+    }
+}
+
+// Holds the first group's COMMIT open until three more writes are queued, so those three
+// form the next group together: one of them throws and must roll back alone.
+TEST_F(SqliteStoreTest, QueuedWritesCommitAsOneGroup) {
+    std::mutex sizes_mutex;
+    std::vector<std::size_t> group_sizes;
+    sqlite_store* store_under_test = nullptr;
+    std::atomic<bool> hold_first_group{false};
+    sqlite_options options;
+    options.now = [this] { return now_; };
+    options.before_commit = [&](std::size_t writes) {
+        if (hold_first_group.exchange(false)) {
+            const auto deadline = std::chrono::steady_clock::now() + 10s;
+            while (store_under_test->queued_writes() < 3 &&
+                   std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(1ms);
+            }
+        }
+        const std::lock_guard lock(sizes_mutex);
+        group_sizes.push_back(writes);
+    };
+    auto store = sqlite_store::open(database_path(), options);
+    store_under_test = store.get();
+    store->insert_test(make_test(50), {});
+    const auto before = store->commits();
+    group_sizes.clear();
+
+    hold_first_group = true;
+    std::thread first([&] { store->insert_test(make_test(1), {}); });
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (hold_first_group && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_FALSE(hold_first_group) << "the first group did not reach its COMMIT";
+    bool misnumbered_rejected = false;
+    std::thread second([&] { store->insert_test(make_test(2), {}); });
+    std::thread misnumbered([&] {
+        try {
+            store->finish_test(50, test_state::completed, "{}", make_kci(50, 3, now_));
+        } catch (const std::invalid_argument&) {
+            misnumbered_rejected = true;
+        }
+    });
+    std::thread third([&] { store->insert_test(make_test(3), {}); });
+    for (auto* thread : {&first, &second, &misnumbered, &third}) {
+        thread->join();
+    }
+
+    EXPECT_THAT(group_sizes, ::testing::ElementsAre(1U, 3U));
+    EXPECT_EQ(store->commits().groups - before.groups, 2U);
+    EXPECT_EQ(store->commits().writes - before.writes, 4U);
+    EXPECT_TRUE(misnumbered_rejected);
+    EXPECT_EQ(store->find_test(50)->state, test_state::accepted);
+    EXPECT_TRUE(store->kcis_for_test(50).empty());
+    for (const std::int64_t id : {1, 2, 3}) {
+        EXPECT_TRUE(store->find_test(id).has_value()) << "test " << id;
     }
 }
 
