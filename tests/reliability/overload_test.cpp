@@ -213,6 +213,16 @@ TEST_F(OverloadTest, FullQueueReturns503) {
     const auto retried = daemon_->post_test(daemon_fixture::test_body(8203, scenario::los));
     EXPECT_EQ(retried.status, 201u) << retried.body;
     EXPECT_TRUE(daemon_->wait_until_idle(seconds(30)));
+
+    // Three tests were stored and run, and every commit carries at least one write.
+    const auto text = metrics_text();
+    const auto commits = metric(text, "linetest_store_commits_total");
+    const auto writes = metric(text, "linetest_store_writes_total");
+    ASSERT_TRUE(commits.has_value()) << text;
+    ASSERT_TRUE(writes.has_value()) << text;
+    EXPECT_GE(*writes, 9);
+    EXPECT_GE(*writes, *commits);
+    EXPECT_GT(*commits, 0);
 }
 
 TEST_F(OverloadTest, ConnectionOverCapReturns503) {

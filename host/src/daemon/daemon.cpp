@@ -97,9 +97,10 @@ store::kci_record make_kci_record(const store::test_record& record, int sequence
     return kci;
 }
 
-std::string format_metrics(store::store& store, const executor::executor& executor,
+std::string format_metrics(store::sqlite_store& store, const executor::executor& executor,
                            const updates::dispatcher& dispatcher) {
     const auto outbox = store.outbox();
+    const auto commits = store.commits();
     const auto counters = dispatcher.read_counters();
     double oldest_age = 0;
     if (outbox.oldest_pending_created_at) {
@@ -116,9 +117,11 @@ std::string format_metrics(store::store& store, const executor::executor& execut
         "# TYPE linetest_executor_running gauge\nlinetest_executor_running {}\n"
         "# TYPE linetest_kci_sent_total counter\nlinetest_kci_sent_total {}\n"
         "# TYPE linetest_kci_retried_total counter\nlinetest_kci_retried_total {}\n"
-        "# TYPE linetest_kci_dead_total counter\nlinetest_kci_dead_total {}\n",
+        "# TYPE linetest_kci_dead_total counter\nlinetest_kci_dead_total {}\n"
+        "# TYPE linetest_store_commits_total counter\nlinetest_store_commits_total {}\n"
+        "# TYPE linetest_store_writes_total counter\nlinetest_store_writes_total {}\n",
         outbox.pending, outbox.dead, oldest_age, executor.queued(), executor.running(),
-        counters.sent, counters.retried, counters.dead);
+        counters.sent, counters.retried, counters.dead, commits.groups, commits.writes);
 }
 
 /// Returns the `GET /plugins` response listing the current plugin set, or null when `request`
