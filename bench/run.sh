@@ -3,7 +3,8 @@
 # an fsync, 201) against GET /health/live on the same daemon, with the same client and in the
 # same run. The ratio shows what the service-test path costs over a bare HTTP round trip.
 # Then it measures end to end, from the first POST until every result KCI is at the gateway
-# stand-in.
+# stand-in, and last the SQLite store on its own (linetest_store_bench: one inserting thread
+# against eight, which share group commits).
 #
 # usage: bench/run.sh [--requests N] [--connections C] [--max-seconds S]
 # Bounded: each phase stops after N requests or S seconds, whichever comes first.
@@ -26,7 +27,9 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 load="${build_dir}/bin/linetest_load"
-[[ -x "${load}" ]] || { echo "bench: ${load} is missing; run scripts/build.sh first" >&2; exit 1; }
+for tool in "${load}" "${build_dir}/bin/linetest_store_bench"; do
+    [[ -x "${tool}" ]] || { echo "bench: ${tool} is missing; run scripts/build.sh first" >&2; exit 1; }
+done
 
 stack_name=bench
 # shellcheck source=scripts/lib/stack.sh
@@ -71,6 +74,11 @@ while ((SECONDS < deadline)); do
     [[ "${delivered}" -ge "${accepted}" ]] && break
     sleep 0.2
 done
+metrics="$(curl -sf "http://127.0.0.1:${daemon_port}/metrics")"
+# The store on its own, in the same run: one thread (every insert waits for its own fsync)
+# against 8 threads sharing group commits.
+store_result="$("${build_dir}/bin/linetest_store_bench" --directory "${run_dir}" \
+    --inserts "${requests}" --threads 8 --max-seconds "${max_seconds}")"
 end_to_end_s="$(node -e 'console.log(((BigInt(process.argv[2]) - BigInt(process.argv[1])) / 1000000n).toString() / 1000)' \
     "${started_ns}" "$(date +%s%N)")"
 
@@ -87,5 +95,12 @@ node -e '
         `p50 latency ${(acc.latency_ms.p50 / ref.latency_ms.p50).toFixed(1)}x`);
     console.log(`end to end: ${delivered} result KCIs delivered for ${acc.ok} accepted tests in ${seconds} s ` +
         `(${(delivered / seconds).toFixed(0)} tests/s)`);
+    const counter = (name) => Number((process.argv[5].match(new RegExp(`^${name} (\\d+)$`, "m")) || [])[1]);
+    const [commits, writes] = [counter("linetest_store_commits_total"), counter("linetest_store_writes_total")];
+    console.log(`daemon store: ${writes} writes in ${commits} commits (${(writes / commits).toFixed(2)} writes per commit)`);
+    const bench = JSON.parse(process.argv[6]);
+    const rate = (r) => `${r.inserts_per_second.toFixed(0)} inserts/s, ${r.writes_per_commit.toFixed(2)} writes per commit`;
+    console.log(`store alone: 1 thread (reference) ${rate(bench.reference_one_thread)}; ` +
+        `${bench.threads} threads ${rate(bench.concurrent)}; ratio ${bench.throughput_ratio.toFixed(2)}`);
     if (acc.ok !== acc.requests) console.log("statuses: " + JSON.stringify(acc.statuses));' \
-    "${reference}" "${accept}" "${delivered}" "${end_to_end_s}"
+    "${reference}" "${accept}" "${delivered}" "${end_to_end_s}" "${metrics}" "${store_result}"
