@@ -99,7 +99,8 @@ node -e '
     const [commits, writes] = [counter("linetest_store_commits_total"), counter("linetest_store_writes_total")];
     console.log(`daemon store: ${writes} writes in ${commits} commits (${(writes / commits).toFixed(2)} writes per commit)`);
     const bench = JSON.parse(process.argv[6]);
-    const rate = (r) => `${r.inserts_per_second.toFixed(0)} inserts/s, ${r.writes_per_commit.toFixed(2)} writes per commit`;
+    const rate = (measured) => `${measured.inserts_per_second.toFixed(0)} inserts/s, ` +
+        `${measured.writes_per_commit.toFixed(2)} writes per commit`;
     console.log(`store alone: 1 thread (reference) ${rate(bench.reference_one_thread)}; ` +
         `${bench.threads} threads ${rate(bench.concurrent)}; ratio ${bench.throughput_ratio.toFixed(2)}`);
     if (acc.ok !== acc.requests) console.log("statuses: " + JSON.stringify(acc.statuses));' \

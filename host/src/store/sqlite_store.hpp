@@ -96,6 +96,7 @@ public:
     std::vector<kci_record> kcis_for_test(std::int64_t test_id) override;
     outbox_stats outbox() override;
 
+    /// Returns the group commit counts since the store was opened.
     commit_counts commits();
     /// Returns the number of writes waiting for the next group.
     std::size_t queued_writes();
