@@ -74,13 +74,14 @@ while ((SECONDS < deadline)); do
     [[ "${delivered}" -ge "${accepted}" ]] && break
     sleep 0.2
 done
+end_to_end_s="$(node -e 'console.log(((BigInt(process.argv[2]) - BigInt(process.argv[1])) / 1000000n).toString() / 1000)' \
+    "${started_ns}" "$(date +%s%N)")"
+
 metrics="$(curl -sf "http://127.0.0.1:${daemon_port}/metrics")"
 # The store on its own, in the same run: one thread (every insert waits for its own fsync)
 # against 8 threads sharing group commits.
 store_result="$("${build_dir}/bin/linetest_store_bench" --directory "${run_dir}" \
     --inserts "${requests}" --threads 8 --max-seconds "${max_seconds}")"
-end_to_end_s="$(node -e 'console.log(((BigInt(process.argv[2]) - BigInt(process.argv[1])) / 1000000n).toString() / 1000)' \
-    "${started_ns}" "$(date +%s%N)")"
 
 node -e '
     const [ref, acc] = [JSON.parse(process.argv[1]), JSON.parse(process.argv[2])];
