@@ -118,6 +118,12 @@ bool expired(const error_code& ec, steady::time_point deadline) {
     return ec == beast::error::timeout || ec == asio::error::timed_out || steady::now() >= deadline;
 }
 
+/// Facts about the connection that `exchange` reports besides the response.
+struct exchange_state {
+    bool response_started = false;  ///< Some byte of a response arrived.
+    bool keep_alive = false;        ///< The response leaves the connection open.
+};
+
 template <class Stream>
 client_result exchange(asio::io_context& io,
                        Stream& stream,
@@ -125,7 +131,8 @@ client_result exchange(asio::io_context& io,
                        const client_request& request,
                        bhttp::request<bhttp::string_body>& message,
                        std::size_t max_body_bytes,
-                       steady::time_point deadline) {
+                       steady::time_point deadline,
+                       exchange_state& state) {
     error_code ec = asio::error::would_block;
     tcp_layer.expires_at(deadline);
     bhttp::async_write(stream, message, [&](error_code result, std::size_t) { ec = result; });
@@ -142,6 +149,7 @@ client_result exchange(asio::io_context& io,
     tcp_layer.expires_at(deadline);
     bhttp::async_read(stream, buffer, parser, [&](error_code result, std::size_t) { ec = result; });
     run_step(io);
+    state.response_started = parser.got_some() || buffer.size() > 0;
     if (ec == bhttp::error::body_limit) {
         return make_failure(
             client_errc::body_too_large, request,
@@ -158,6 +166,7 @@ client_result exchange(asio::io_context& io,
     }
 
     auto response = parser.release();
+    state.keep_alive = response.keep_alive();
     client_response out;
     out.status = response.result_int();
     out.headers = static_cast<const bhttp::fields&>(response.base());
@@ -314,16 +323,52 @@ client::client(client_options options)
     tls_.set_verify_mode(asio::ssl::verify_peer);
 }
 
-client::~client() = default;
-
 client_result client::send(const client_request& request) {
     return send(request, options_.timeout);
 }
 
+/// A connection and the I/O context its operations run on.
+struct client::connection {
+    explicit connection(asio::ssl::context& tls_context)
+        : stream(io, tls_context) {}
+
+    asio::io_context io;
+    beast::ssl_stream<beast::tcp_stream> stream;
+    std::string origin;  ///< `scheme://host[:port]` of the calls it serves.
+    bool tls = false;
+    steady::time_point idle_since;
+};
+
+client::~client() = default;
+
+namespace {
+
+std::string origin_of(const url& target) { return target.scheme + "://" + target.host_header(); }
+
+}  // namespace
+
 client_result client::send(const client_request& request, std::chrono::milliseconds timeout) {
     const auto deadline = steady::now() + timeout;
     const url& target = request.target;
-    asio::io_context io;
+    const auto origin = origin_of(target);
+
+    if (kept_ && (kept_->origin != origin ||
+                  steady::now() - kept_->idle_since > options_.keep_alive_idle)) {
+        kept_.reset();
+    }
+    if (kept_) {
+        bool repeatable = false;
+        auto result = send_on(std::move(kept_), request, deadline, repeatable);
+        if (result || !repeatable) {
+            return result;
+        }
+        // The server closed the idle connection before reading this request: send it on a new one.
+    }
+
+    auto fresh = std::make_unique<connection>(tls_);
+    fresh->origin = origin;
+    fresh->tls = target.tls();
+    asio::io_context& io = fresh->io;
 
     error_code ec = asio::error::would_block;
     tcp::resolver::results_type endpoints;
@@ -352,17 +397,7 @@ client_result client::send(const client_request& request, std::chrono::milliseco
         return make_failure(client_errc::dns_failed, request, "resolving " + target.host, ec);
     }
 
-    bhttp::request<bhttp::string_body> message{request.method, target.target, 11};
-    for (const auto& field : request.headers) {
-        message.insert(field.name_string(), field.value());
-    }
-    message.set(bhttp::field::host, target.host_header());
-    message.set(bhttp::field::user_agent, options_.user_agent);
-    message.set(bhttp::field::connection, "close");
-    message.body() = request.body;
-    message.prepare_payload();
-
-    beast::ssl_stream<beast::tcp_stream> stream(io, tls_);
+    auto& stream = fresh->stream;
     beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
     ec = asio::error::would_block;
     tcp_layer.expires_at(deadline);
@@ -379,28 +414,60 @@ client_result client::send(const client_request& request, std::chrono::milliseco
         return make_failure(kind, request, "connecting", ec);
     }
 
-    if (!target.tls()) {
-        return exchange(io, tcp_layer, tcp_layer, request, message, options_.max_body_bytes,
-                        deadline);
+    if (target.tls()) {
+        // SNI carries names only (RFC 6066 section 3); the certificate check covers addresses too.
+        if (!is_ip_address(target.host) &&
+            SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str()) != 1) {
+            return make_failure(client_errc::tls_failed, request, "setting the SNI host name",
+                                {});
+        }
+        stream.set_verify_callback(asio::ssl::host_name_verification(target.host));
+        ec = asio::error::would_block;
+        tcp_layer.expires_at(deadline);
+        stream.async_handshake(asio::ssl::stream_base::client,
+                               [&](error_code result) { ec = result; });
+        run_step(io);
+        if (ec) {
+            auto kind = expired(ec, deadline) ? client_errc::timed_out : client_errc::tls_failed;
+            return make_failure(kind, request, "handshaking with " + target.host, ec);
+        }
     }
 
-    // SNI carries names only (RFC 6066 section 3); the certificate check covers addresses too.
-    if (!is_ip_address(target.host) &&
-        SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str()) != 1) {
-        return make_failure(client_errc::tls_failed, request, "setting the SNI host name", {});
+    bool repeatable = false;
+    return send_on(std::move(fresh), request, deadline, repeatable);
+}
+
+client_result client::send_on(std::unique_ptr<connection> open,
+                              const client_request& request,
+                              steady::time_point deadline,
+                              bool& repeatable) {
+    const bool keep = options_.keep_alive_idle.count() > 0;
+    bhttp::request<bhttp::string_body> message{request.method, request.target.target, 11};
+    for (const auto& field : request.headers) {
+        message.insert(field.name_string(), field.value());
     }
-    stream.set_verify_callback(asio::ssl::host_name_verification(target.host));
-    ec = asio::error::would_block;
-    tcp_layer.expires_at(deadline);
-    stream.async_handshake(asio::ssl::stream_base::client, [&](error_code result) { ec = result; });
-    run_step(io);
-    if (ec) {
-        auto kind = expired(ec, deadline) ? client_errc::timed_out : client_errc::tls_failed;
-        return make_failure(kind, request, "handshaking with " + target.host, ec);
+    message.set(bhttp::field::host, request.target.host_header());
+    message.set(bhttp::field::user_agent, options_.user_agent);
+    if (!keep) {
+        message.set(bhttp::field::connection, "close");
     }
-    // No TLS close_notify is sent: the response is complete by its framing and
-    // the connection is dropped, which costs the server nothing it relies on.
-    return exchange(io, stream, tcp_layer, request, message, options_.max_body_bytes, deadline);
+    message.body() = request.body;
+    message.prepare_payload();
+
+    // No TLS close_notify is sent when a connection is dropped: each response is
+    // complete by its framing, which is all the server relies on.
+    exchange_state state;
+    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(open->stream);
+    auto result = open->tls ? exchange(open->io, open->stream, tcp_layer, request, message,
+                                       options_.max_body_bytes, deadline, state)
+                            : exchange(open->io, tcp_layer, tcp_layer, request, message,
+                                       options_.max_body_bytes, deadline, state);
+    repeatable = !result && !state.response_started && steady::now() < deadline;
+    if (result && keep && state.keep_alive) {
+        open->idle_since = steady::now();
+        kept_ = std::move(open);
+    }
+    return result;
 }
 
 }  // namespace linetest::http

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -94,14 +95,23 @@ struct client_options {
     /// default verify paths (on Debian, `/etc/ssl/certs`).
     std::string ca_file;
     std::string user_agent = "linetestd";
+    /// How long the connection of the last call stays open for the next call to
+    /// the same scheme, host and port. Zero closes every connection after its call.
+    std::chrono::milliseconds keep_alive_idle{4'000};
 };
 
 /// Synchronous HTTP/1.1 client for `http://` and `https://` URLs.
 ///
-/// Each call opens a new connection and sends `Connection: close`, so no state
-/// is kept between calls. `https` uses TLS 1.2 or newer with SNI, peer
-/// verification and a host name check. Network failures come back as a
-/// `client_error`, never as an exception.
+/// The connection of a call stays open for the next call to the same scheme,
+/// host and port, unless the response closes it or `keep_alive_idle` passes
+/// first. A run of calls to one server then saves a TCP and TLS handshake each.
+/// When a reused connection fails before any byte of the response arrives (the
+/// server closed it while idle), the request is sent once more on a new
+/// connection. Send only requests that are safe to repeat: a KCI carries its
+/// own id, and a token request can be repeated.
+///
+/// `https` uses TLS 1.2 or newer with SNI, peer verification and a host name
+/// check. Network failures come back as a `client_error`, never as an exception.
 ///
 /// A client is not thread-safe: give each thread its own.
 class client {
@@ -121,8 +131,18 @@ public:
     const client_options& options() const noexcept { return options_; }
 
 private:
+    struct connection;
+
+    /// Sends `request` on `open` and keeps `open` in `kept_` if the response allows
+    /// it. Sets `repeatable` when the call failed before any response byte with
+    /// time left, so that the request can go out again on a new connection.
+    client_result send_on(std::unique_ptr<connection> open, const client_request& request,
+                          std::chrono::steady_clock::time_point deadline, bool& repeatable);
+
     client_options options_;
     boost::asio::ssl::context tls_;
+    /// The connection kept open after the last call, if any.
+    std::unique_ptr<connection> kept_;
 };
 
 }  // namespace linetest::http

@@ -86,11 +86,17 @@ test_certificate make_certificate(const char* san) {
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that sends the same response to
 /// every request and keeps the last request it read. With a certificate it
 /// speaks TLS. Handshake and read failures drop the connection and are counted.
+/// It serves up to `requests_per_connection` requests on a connection (0: until
+/// the client closes it) and then closes it without a `Connection: close`, as a
+/// server ending an idle keep-alive connection does. A client kept open blocks
+/// the server's only thread, so declare the client after the server.
 class test_server {
 public:
     explicit test_server(bhttp::response<bhttp::string_body> response,
-                         const test_certificate* certificate = nullptr)
+                         const test_certificate* certificate = nullptr,
+                         int requests_per_connection = 1)
         : response_(std::move(response)),
+          requests_per_connection_(requests_per_connection),
           tls_(asio::ssl::context::tls_server),
           acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
         if (certificate != nullptr) {
@@ -119,6 +125,8 @@ public:
     }
 
     int failed_connections() const { return failed_connections_; }
+    int accepted_connections() const { return accepted_connections_; }
+    int requests() const { return requests_; }
 
 private:
     void serve() {
@@ -129,6 +137,7 @@ private:
             if (ec || stopping_) {
                 continue;
             }
+            ++accepted_connections_;
             try {
                 if (use_tls_) {
                     asio::ssl::stream<tcp::socket> stream(std::move(socket), tls_);
@@ -146,24 +155,38 @@ private:
     template <class Stream>
     void exchange(Stream& stream) {
         boost::beast::flat_buffer buffer;
-        bhttp::request<bhttp::string_body> request;
-        bhttp::read(stream, buffer, request);
-        {
-            const std::lock_guard lock(mutex_);
-            last_request_ = request;
+        for (int served = 0; requests_per_connection_ == 0 || served < requests_per_connection_;
+             ++served) {
+            bhttp::request<bhttp::string_body> request;
+            boost::system::error_code ec;
+            bhttp::read(stream, buffer, request, ec);
+            if (ec && served > 0) {
+                return;  // the client closed a connection it had kept open
+            }
+            if (ec) {
+                throw boost::system::system_error(ec);
+            }
+            {
+                const std::lock_guard lock(mutex_);
+                last_request_ = request;
+            }
+            ++requests_;
+            auto response = response_;
+            response.prepare_payload();
+            bhttp::write(stream, response);
         }
-        auto response = response_;
-        response.prepare_payload();
-        bhttp::write(stream, response);
     }
 
     bhttp::response<bhttp::string_body> response_;
+    int requests_per_connection_;
     asio::io_context io_;
     asio::ssl::context tls_;
     bool use_tls_ = false;
     tcp::acceptor acceptor_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> failed_connections_{0};
+    std::atomic<int> accepted_connections_{0};
+    std::atomic<int> requests_{0};
     std::mutex mutex_;
     std::optional<bhttp::request<bhttp::string_body>> last_request_;
     std::thread thread_;
@@ -238,6 +261,63 @@ TEST(HttpClientTest, SendsMethodTargetHeadersAndBody) {
     EXPECT_EQ((*request)[bhttp::field::host], "127.0.0.1:" + std::to_string(server.port()));
 }
 
+TEST(HttpClientTest, ReusesConnectionForSameServer) {
+    test_server server(make_response(bhttp::status::no_content, ""), nullptr, 0);
+    client http_client;
+
+    for (int i = 0; i < 3; ++i) {
+        const auto result = http_client.send(post_to(local_url(server.port())));
+        ASSERT_TRUE(result.has_value()) << "call " << i << ": " << result.error().message;
+        EXPECT_EQ(result->status, 204u) << "call " << i;
+    }
+
+    EXPECT_EQ(server.requests(), 3);
+    EXPECT_EQ(server.accepted_connections(), 1);
+    EXPECT_EQ(server.last_request()->count(bhttp::field::connection), 0u);
+}
+
+TEST(HttpClientTest, ResendsWhenServerClosedKeptConnection) {
+    // One request per connection: the server closes each connection after its
+    // response, so the client finds the kept connection closed on its next call.
+    test_server server(make_response(bhttp::status::no_content, ""), nullptr, 1);
+    client http_client;
+
+    const auto first = http_client.send(post_to(local_url(server.port())));
+    const auto second = http_client.send(post_to(local_url(server.port())));
+
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_EQ(server.requests(), 2);
+    EXPECT_EQ(server.accepted_connections(), 2);
+}
+
+TEST(HttpClientTest, OpensNewConnectionAfterIdleLimit) {
+    test_server server(make_response(bhttp::status::no_content, ""), nullptr, 0);
+    client_options options;
+    options.keep_alive_idle = 50ms;
+    client http_client(options);
+
+    ASSERT_TRUE(http_client.send(post_to(local_url(server.port()))).has_value());
+    std::this_thread::sleep_for(150ms);
+    ASSERT_TRUE(http_client.send(post_to(local_url(server.port()))).has_value());
+
+    EXPECT_EQ(server.requests(), 2);
+    EXPECT_EQ(server.accepted_connections(), 2);
+}
+
+TEST(HttpClientTest, ZeroIdleClosesEveryConnection) {
+    test_server server(make_response(bhttp::status::no_content, ""), nullptr, 0);
+    client_options options;
+    options.keep_alive_idle = 0ms;
+    client http_client(options);
+
+    ASSERT_TRUE(http_client.send(post_to(local_url(server.port()))).has_value());
+    ASSERT_TRUE(http_client.send(post_to(local_url(server.port()))).has_value());
+
+    EXPECT_EQ(server.accepted_connections(), 2);
+    EXPECT_EQ((*server.last_request())[bhttp::field::connection], "close");
+}
+
 TEST(HttpClientTest, TimesOutWhenServerNeverAnswers) {
     // A listening socket that never accepts: the kernel completes the connect,
     // and the response never comes.
@@ -303,6 +383,23 @@ TEST(HttpClientTest, VerifiesServerAgainstConfiguredCa) {
 
     ASSERT_TRUE(result.has_value()) << result.error().message;
     EXPECT_EQ(result->body, "secure");
+}
+
+TEST(HttpClientTest, ReusesTlsConnection) {
+    const auto certificate = make_certificate("IP:127.0.0.1");
+    test_server server(make_response(bhttp::status::ok, "secure"), &certificate, 0);
+    temporary_file ca(certificate.certificate_pem);
+    client_options options;
+    options.ca_file = ca.path();
+    client http_client(options);
+
+    const auto first = http_client.send(post_to(local_url(server.port(), "https")));
+    const auto second = http_client.send(post_to(local_url(server.port(), "https")));
+
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_EQ(second->body, "secure");
+    EXPECT_EQ(server.accepted_connections(), 1);
 }
 
 TEST(HttpClientTest, RejectsServerNotSignedByTrustedCa) {
