@@ -3,8 +3,9 @@
 # an fsync, 201) against GET /health/live on the same daemon, with the same client and in the
 # same run. The ratio shows what the service-test path costs over a bare HTTP round trip.
 # Then it measures end to end, from the first POST until every result KCI is at the gateway
-# stand-in, and last the SQLite store on its own (linetest_store_bench: one inserting thread
-# against eight, which share group commits).
+# stand-in. Last come the SQLite store on its own (linetest_store_bench: one inserting thread
+# against eight, which share group commits) and the outgoing HTTP client over TLS
+# (linetest_client_bench: a new connection per call against a kept one).
 #
 # usage: bench/run.sh [--requests N] [--connections C] [--max-seconds S]
 # Bounded: each phase stops after N requests or S seconds, whichever comes first.
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 load="${build_dir}/bin/linetest_load"
-for tool in "${load}" "${build_dir}/bin/linetest_store_bench"; do
+for tool in "${load}" "${build_dir}/bin/linetest_store_bench" "${build_dir}/bin/linetest_client_bench"; do
     [[ -x "${tool}" ]] || { echo "bench: ${tool} is missing; run scripts/build.sh first" >&2; exit 1; }
 done
 
@@ -52,6 +53,11 @@ node -e '
 stack_start_snmpsim "${repo_root}/plugins/ftth-gpon-snmp/data" demo/olt
 stack_start_oauth
 stack_start_gateway
+# A certificate for the daemon's TLS listener, which only the client benchmark uses.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+    -keyout "${run_dir}/server.key" -out "${run_dir}/server.crt" 2>"${run_dir}/openssl.log" ||
+    { echo "bench: openssl could not make the test certificate: $(cat "${run_dir}/openssl.log")" >&2; exit 1; }
 stack_start_daemon "${repo_root}/bench/linetestd.json" "${run_dir}/inventory.template.json"
 stack_token >"${run_dir}/token"
 
@@ -82,6 +88,11 @@ metrics="$(curl -sf "http://127.0.0.1:${daemon_port}/metrics")"
 # against 8 threads sharing group commits.
 store_result="$("${build_dir}/bin/linetest_store_bench" --directory "${run_dir}" \
     --inserts "${requests}" --threads 8 --max-seconds "${max_seconds}")"
+# The outgoing client (KCIs, tokens) on sequential calls over TLS: a new connection per call
+# against a kept one, both to the daemon's TLS listener.
+client_result="$("${build_dir}/bin/linetest_client_bench" \
+    --url "https://127.0.0.1:${daemon_tls_port}/health/live" --ca-file "${run_dir}/server.crt" \
+    --requests "${requests}" --max-seconds "${max_seconds}")"
 
 node -e '
     const [ref, acc] = [JSON.parse(process.argv[1]), JSON.parse(process.argv[2])];
@@ -104,5 +115,10 @@ node -e '
         `${measured.writes_per_commit.toFixed(2)} writes per commit`;
     console.log(`store alone: 1 thread (reference) ${rate(bench.reference_one_thread)}; ` +
         `${bench.threads} threads ${rate(bench.concurrent)}; ratio ${bench.throughput_ratio.toFixed(2)}`);
+    const client = JSON.parse(process.argv[7]);
+    const calls = (measured) => `${measured.calls} calls, ${measured.calls_per_second.toFixed(0)}/s`;
+    console.log(`client over TLS: new connection per call (reference) ${calls(client.reference_new_connection)}; ` +
+        `kept connection ${calls(client.kept_connection)}; ratio ${client.throughput_ratio.toFixed(2)}`);
     if (acc.ok !== acc.requests) console.log("statuses: " + JSON.stringify(acc.statuses));' \
-    "${reference}" "${accept}" "${delivered}" "${end_to_end_s}" "${metrics}" "${store_result}"
+    "${reference}" "${accept}" "${delivered}" "${end_to_end_s}" "${metrics}" "${store_result}" \
+    "${client_result}"

@@ -5,7 +5,7 @@
 #
 # Reads: repo_root, build_dir, keep (1 keeps the run directory), stack_name (for messages).
 # Sets: run_dir, snmp_port, oauth_port, token_endpoint, gateway_port, gateway_secret,
-# daemon_port.
+# daemon_port, daemon_tls_port.
 
 stack_pids=()
 
@@ -102,12 +102,14 @@ stack_start_gateway() {  # extra arguments go to the stand-in, for example --log
 stack_render() {  # $1: template, $2: output
     sed -e "s|@SNMP_PORT@|${snmp_port}|g" -e "s|@OAUTH_PORT@|${oauth_port}|g" \
         -e "s|@GATEWAY_PORT@|${gateway_port}|g" -e "s|@DAEMON_PORT@|${daemon_port}|g" \
+        -e "s|@DAEMON_TLS_PORT@|${daemon_tls_port:-}|g" -e "s|@RUN_DIR@|${run_dir}|g" \
         -e "s|@PLUGIN_DIR@|${build_dir}/plugins|g" \
         -e "s|@GATEWAY_CLIENT_SECRET@|${gateway_secret}|g" "$1" >"$2"
 }
 
 stack_start_daemon() {  # $1: config template, $2: inventory file (rendered too)
     daemon_port="$(free_port tcp)"
+    daemon_tls_port="$(free_port tcp)"
     stack_render "$1" "${run_dir}/linetestd.json"
     stack_render "$2" "${run_dir}/inventory.json"
     chmod 600 "${run_dir}/linetestd.json"
