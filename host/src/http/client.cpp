@@ -372,24 +372,28 @@ client_result client::send(const client_request& request, std::chrono::milliseco
 
     error_code ec = asio::error::would_block;
     tcp::resolver::results_type endpoints;
-    tcp::resolver resolver(io);
-    asio::steady_timer resolve_timer(io);
     bool resolve_timed_out = false;
-    // The resolver has no expiry of its own, so a timer cancels it.
-    resolve_timer.expires_at(deadline);
-    resolve_timer.async_wait([&](error_code timer_ec) {
-        if (!timer_ec) {
-            resolve_timed_out = true;
-            resolver.cancel();
-        }
-    });
-    resolver.async_resolve(target.host, std::to_string(target.port),
-                           [&](error_code result, tcp::resolver::results_type found) {
-                               ec = result;
-                               endpoints = std::move(found);
-                               resolve_timer.cancel();
-                           });
-    run_step(io);
+    {
+        // Scoped so that the resolver and its timer are gone before `fresh`, and with it
+        // `io`, may be destroyed in send_on.
+        tcp::resolver resolver(io);
+        asio::steady_timer resolve_timer(io);
+        // The resolver has no expiry of its own, so a timer cancels it.
+        resolve_timer.expires_at(deadline);
+        resolve_timer.async_wait([&](error_code timer_ec) {
+            if (!timer_ec) {
+                resolve_timed_out = true;
+                resolver.cancel();
+            }
+        });
+        resolver.async_resolve(target.host, std::to_string(target.port),
+                               [&](error_code result, tcp::resolver::results_type found) {
+                                   ec = result;
+                                   endpoints = std::move(found);
+                                   resolve_timer.cancel();
+                               });
+        run_step(io);
+    }
     if (resolve_timed_out) {
         return make_failure(client_errc::timed_out, request, "resolving " + target.host, {});
     }
