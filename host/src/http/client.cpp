@@ -1,5 +1,7 @@
 #include "http/client.hpp"
 
+#include "core/log.hpp"
+
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -362,7 +364,11 @@ client_result client::send(const client_request& request, std::chrono::milliseco
         if (result || !repeatable) {
             return result;
         }
-        // The server closed the idle connection before reading this request: send it on a new one.
+        // The server closed the idle connection before reading this request, which is expected
+        // now and then, so the request goes out again on a new connection.
+        core::logger("http")->debug("kept connection failed, sending again on a new one: {} "
+                                    "request_id={}",
+                                    result.error().message, request.headers["X-Request-ID"]);
     }
 
     auto fresh = std::make_unique<connection>(tls_);
