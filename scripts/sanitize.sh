@@ -3,10 +3,10 @@
 #   address: every test (unit and integration) built with ASan+UBSan (-DLINETEST_SANITIZE=address)
 #   thread:  the executor, store and updates (outbox dispatcher) tests under TSan
 #            (-DLINETEST_SANITIZE=thread)
-# Every sanitizer report fails the test that produced it (halt_on_error / exitcode). Reports
-# also go to files under <build dir>/sanitizer-reports (log_path), which catches the processes
-# a test starts and does not check the exit code of, such as linetestd reporting a leak when it
-# stops; any file there fails the run and is printed. Prints the duration of each phase.
+# Every sanitizer report fails the process that produced it (halt_on_error / exitcode). Reports
+# go to files under <build dir>/sanitizer-reports (log_path) instead of standard error. That also
+# catches processes whose exit code no test checks, such as linetestd reporting a leak when it
+# stops. After ctest, any file there is printed and fails the run. Prints each phase's duration.
 #
 # usage: scripts/sanitize.sh [address|thread|all] [ctest arguments...]
 # Environment: LINETEST_SANITIZE_BUILD_ROOT (default the repository root); build dirs are
