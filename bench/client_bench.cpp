@@ -6,12 +6,12 @@
 // usage: linetest_client_bench --url URL [--ca-file PEM] [--requests N] [--max-seconds S]
 // Prints one JSON line. Stops each case after N calls or S seconds, whichever comes first.
 
+#include "arguments.hpp"
 #include "http/client.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -27,47 +27,26 @@ struct options {
     int max_seconds = 30;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-    std::cerr << "linetest_client_bench: " << message
-              << "\nusage: linetest_client_bench --url URL [--ca-file PEM] [--requests N] "
-                 "[--max-seconds S]\n";
-    std::exit(2);
-}
-
-int positive(const std::string& name, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const int value = std::stoi(text, &used);
-        if (used == text.size() && value > 0) {
-            return value;
-        }
-    } catch (const std::exception&) {
-    }
-    usage_error("invalid " + name + " '" + text + "': expected a positive integer");
-}
-
 options parse(int argc, char** argv) {
+    const linetest::bench::arguments arguments(
+        "linetest_client_bench", "--url URL [--ca-file PEM] [--requests N] [--max-seconds S]");
     options parsed;
-    for (int i = 1; i < argc; ++i) {
-        const std::string name = argv[i];
-        if (i + 1 >= argc) {
-            usage_error("missing value after " + name);
-        }
-        const std::string value = argv[++i];
+    arguments.parse(argc, argv, [&](const std::string& name, const std::string& value) {
         if (name == "--url") {
             parsed.url = value;
         } else if (name == "--ca-file") {
             parsed.ca_file = value;
         } else if (name == "--requests") {
-            parsed.requests = positive(name, value);
+            parsed.requests = arguments.positive(name, value);
         } else if (name == "--max-seconds") {
-            parsed.max_seconds = positive(name, value);
+            parsed.max_seconds = arguments.positive(name, value);
         } else {
-            usage_error("unknown option " + name);
+            return false;
         }
-    }
+        return true;
+    });
     if (parsed.url.empty()) {
-        usage_error("missing --url");
+        arguments.fail("missing --url");
     }
     return parsed;
 }
@@ -112,15 +91,25 @@ int main(int argc, char** argv) {
     const auto parsed = parse(argc, argv);
     try {
         const auto reference = run_case(parsed, std::chrono::milliseconds(0));
-        const auto kept = run_case(parsed, http::client_options{}.keep_alive_idle);
+        const auto kept_connection = run_case(parsed, http::client_options{}.keep_alive_idle);
+        const double ratio = kept_connection["calls_per_second"].get<double>() /
+                             reference["calls_per_second"].get<double>();
         std::cout << nlohmann::json{{"reference_new_connection", reference},
-                                    {"kept_connection", kept},
-                                    {"throughput_ratio", kept["calls_per_second"].get<double>() /
-                                                             reference["calls_per_second"]
-                                                                 .get<double>()}}
+                                    {"kept_connection", kept_connection},
+                                    {"throughput_ratio", ratio}}
                          .dump()
                   << '\n';
-        return reference["failed"] == 0 && kept["failed"] == 0 ? 0 : 1;
+        for (const auto* measured : {&reference, &kept_connection}) {
+            if ((*measured)["failed"] != 0) {
+                std::cerr << "linetest_client_bench: " << (*measured)["failed"]
+                          << " calls failed with keep_alive_idle_ms "
+                          << (*measured)["keep_alive_idle_ms"]
+                          << ", the first with: " << (*measured)["first_error"].get<std::string>()
+                          << '\n';
+                return 1;
+            }
+        }
+        return 0;
     } catch (const std::exception& e) {
         std::cerr << "linetest_client_bench: " << e.what() << '\n';
         return 1;

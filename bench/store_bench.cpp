@@ -7,6 +7,7 @@
 // usage: linetest_store_bench [--directory DIR] [--inserts N] [--threads T] [--max-seconds S]
 // Prints one JSON line. Stops each case after N inserts or S seconds, whichever comes first.
 
+#include "arguments.hpp"
 #include "core/random.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -16,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -41,45 +41,24 @@ struct result {
     store::commit_counts commits;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-    std::cerr << "linetest_store_bench: " << message
-              << "\nusage: linetest_store_bench [--directory DIR] [--inserts N] [--threads T] "
-                 "[--max-seconds S]\n";
-    std::exit(2);
-}
-
-int positive(const std::string& name, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const int value = std::stoi(text, &used);
-        if (used == text.size() && value > 0) {
-            return value;
-        }
-    } catch (const std::exception&) {
-    }
-    usage_error("invalid " + name + " '" + text + "': expected a positive integer");
-}
-
 options parse(int argc, char** argv) {
+    const linetest::bench::arguments arguments(
+        "linetest_store_bench", "[--directory DIR] [--inserts N] [--threads T] [--max-seconds S]");
     options parsed;
-    for (int i = 1; i < argc; ++i) {
-        const std::string name = argv[i];
-        if (i + 1 >= argc) {
-            usage_error("missing value after " + name);
-        }
-        const std::string value = argv[++i];
+    arguments.parse(argc, argv, [&](const std::string& name, const std::string& value) {
         if (name == "--directory") {
             parsed.directory = value;
         } else if (name == "--inserts") {
-            parsed.inserts = positive(name, value);
+            parsed.inserts = arguments.positive(name, value);
         } else if (name == "--threads") {
-            parsed.threads = positive(name, value);
+            parsed.threads = arguments.positive(name, value);
         } else if (name == "--max-seconds") {
-            parsed.max_seconds = positive(name, value);
+            parsed.max_seconds = arguments.positive(name, value);
         } else {
-            usage_error("unknown option " + name);
+            return false;
         }
-    }
+        return true;
+    });
     return parsed;
 }
 
